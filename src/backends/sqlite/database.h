@@ -1,0 +1,30 @@
+// Database: one embedded SQLite database file: its writer (group commit), its readers, and its
+// schema brought up to date on open. Every SQLite-backed port of a process (queue, step marks,
+// documents, ...) shares one Database, so their writes can share transactions and commits.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "backends/sqlite/connection.h"
+#include "backends/sqlite/writer.h"
+
+namespace scriptgen::sqlite {
+
+class Database {
+ public:
+  // Opens or creates `path` (its directory must exist) and migrates it.
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+
+  Writer& writer() { return *writer_; }
+  ReaderPool& readers() { return *readers_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Database() = default;
+  std::string path_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<ReaderPool> readers_;
+};
+
+}  // namespace scriptgen::sqlite

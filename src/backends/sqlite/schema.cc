@@ -1,0 +1,81 @@
+#include "backends/sqlite/schema.h"
+
+#include <array>
+#include <string>
+
+namespace scriptgen::sqlite {
+namespace {
+
+// Job states are stored as the integers of jobs::JobState (0 queued .. 5 cancelled).
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: durable job queue, its error history, step marks.
+    R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  run_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  worker_id TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  progress_step TEXT,
+  progress_percent INTEGER NOT NULL DEFAULT 0,
+  progress_message TEXT,
+  error_class INTEGER,
+  error_message TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs(idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX jobs_ready ON jobs(id) WHERE state = 0;
+CREATE INDEX jobs_scheduled ON jobs(run_at) WHERE state = 1;
+CREATE INDEX jobs_leased ON jobs(lease_until) WHERE state = 2;
+CREATE INDEX jobs_by_state ON jobs(state, id);
+CREATE TABLE job_errors (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  error_class INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX job_errors_by_job ON job_errors(job_id);
+CREATE TABLE step_marks (
+  job_key TEXT NOT NULL,
+  step TEXT NOT NULL,
+  done_at INTEGER NOT NULL,
+  PRIMARY KEY (job_key, step)
+) WITHOUT ROWID;
+)sql",
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Status Migrate(Writer& writer) {
+  return writer.Run([](Tx& tx) -> Status {
+    StatusOr<Statement*> q = tx.Prepare("PRAGMA user_version");
+    if (!q.ok()) return q.status();
+    StatusOr<bool> row = (*q)->Step();
+    if (!row.ok()) return row.status();
+    const int current = static_cast<int>((*q)->Int(0));
+    (*q)->Reset();
+    if (current > LatestSchemaVersion()) {
+      return FailedPrecondition("database schema version " + std::to_string(current) +
+                                " is newer than this binary understands (" +
+                                std::to_string(LatestSchemaVersion()) + "); upgrade scriptgen");
+    }
+    for (int v = current; v < LatestSchemaVersion(); ++v) {
+      SG_RETURN_IF_ERROR(tx.conn().Exec(kMigrations[v]));
+    }
+    return tx.conn().Exec("PRAGMA user_version = " + std::to_string(LatestSchemaVersion()));
+  });
+}
+
+}  // namespace scriptgen::sqlite

@@ -1,0 +1,55 @@
+// ServerCore: the state shared by the listener (server.cc) and the connections (connection.cc).
+//
+// Internal to sg_http. It includes Asio (not Beast), and only the two server translation units
+// include it, so the public headers stay free of both.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "http/router.h"
+#include "http/server.h"
+
+namespace scriptgen::http::internal {
+
+class Connection;
+
+struct ServerCore {
+  ServerCore(ServerOptions o, Router r)
+      : options(std::move(o)),
+        router(std::move(r)),
+        io(options.io_threads),
+        handlers(static_cast<size_t>(options.handler_threads)) {}
+
+  const ServerOptions options;
+  const Router router;
+  std::string upload_dir;  // resolved by Start()
+
+  // Declared before the connections so it outlives them (sockets deregister from it).
+  boost::asio::io_context io;
+  boost::asio::thread_pool handlers;
+
+  std::atomic<bool> stopping{false};
+
+  // Live connections, so Stop() can reach them. Guarded by mu; cv signals removals.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
+};
+
+// Serves one accepted socket (whose executor must be a strand) until it closes; registers the
+// connection in core.connections for its lifetime.
+void ServeConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
+// Graceful: close if idle, end SSE after flushing, otherwise finish the current request and close.
+void ShutdownConnection(const std::shared_ptr<Connection>& connection);
+// Immediate: close the socket now.
+void ForceCloseConnection(const std::shared_ptr<Connection>& connection);
+
+}  // namespace scriptgen::http::internal
