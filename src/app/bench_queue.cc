@@ -28,8 +28,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
       .count();
 }
 
@@ -62,7 +61,8 @@ std::vector<double> Produce(jobs::JobQueue& queue, int count, int producers, boo
 }
 
 void WaitForSucceeded(const jobs::WorkerPool& pool, uint64_t target) {
-  while (pool.stats().succeeded < target) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (pool.stats().succeeded < target)
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ constexpr std::array<ClassInfo, kErrorClassCount> kInfo = {{
 
 }  // namespace
 
-std::string_view ErrorClassName(ErrorClass c) { return kInfo.at(static_cast<int>(c)).name; }
+std::string_view ErrorClassName(ErrorClass c) {
+  return kInfo.at(static_cast<int>(c)).name;
+}
 
 std::optional<ErrorClass> ParseErrorClass(std::string_view name) {
   for (int i = 0; i < kErrorClassCount; ++i) {
@@ -43,7 +45,9 @@ std::optional<ErrorClass> ParseErrorClass(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsRetryable(ErrorClass c) { return kInfo.at(static_cast<int>(c)).retryable; }
+bool IsRetryable(ErrorClass c) {
+  return kInfo.at(static_cast<int>(c)).retryable;
+}
 
 std::string_view Recommendation(ErrorClass c) {
   return kInfo.at(static_cast<int>(c)).recommendation;

@@ -30,8 +30,8 @@ struct Job {
   std::string payload;
   std::string idempotency_key;  // empty when the job was enqueued without one
   JobState state = JobState::kQueued;
-  int attempts = 0;      // runs started so far (a claim starts a run)
-  int max_attempts = 0;  // from the RetryPolicy unless the enqueuer set it
+  int attempts = 0;            // runs started so far (a claim starts a run)
+  int max_attempts = 0;        // from the RetryPolicy unless the enqueuer set it
   int64_t run_at_ms = 0;       // not claimable before this time (retry backoff)
   int64_t lease_until_ms = 0;  // while running: the worker must heartbeat before this
   std::string worker_id;       // while running: who holds the lease
@@ -52,8 +52,9 @@ struct ErrorRecord {
 struct EnqueueRequest {
   std::string type;
   std::string payload;
-  std::string idempotency_key;  // optional: a second enqueue with the same key returns the first job
-  int max_attempts = 0;         // 0: the queue's RetryPolicy decides
+  std::string
+      idempotency_key;   // optional: a second enqueue with the same key returns the first job
+  int max_attempts = 0;  // 0: the queue's RetryPolicy decides
   std::chrono::milliseconds delay{0};
 };
 

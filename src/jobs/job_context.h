@@ -31,8 +31,7 @@ class CancelToken {
 
 class JobContext {
  public:
-  JobContext(const Job& job, std::shared_ptr<CancelToken> cancel, JobQueue* queue,
-             ProgressBus* bus)
+  JobContext(const Job& job, std::shared_ptr<CancelToken> cancel, JobQueue* queue, ProgressBus* bus)
       : job_(job), cancel_(std::move(cancel)), queue_(queue), bus_(bus) {}
 
   const Job& job() const { return job_; }

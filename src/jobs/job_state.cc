@@ -8,7 +8,9 @@ namespace scriptgen::jobs {
 namespace {
 
 using S = JobState;
-constexpr int I(S s) { return static_cast<int>(s); }
+constexpr int I(S s) {
+  return static_cast<int>(s);
+}
 
 struct Table {
   bool legal[kJobStateCount][kJobStateCount] = {};
@@ -36,7 +38,9 @@ constexpr std::array<std::string_view, kJobStateCount> kNames = {
 
 }  // namespace
 
-std::string_view StateName(JobState state) { return kNames.at(I(state)); }
+std::string_view StateName(JobState state) {
+  return kNames.at(I(state));
+}
 
 std::optional<JobState> ParseState(std::string_view name) {
   for (int i = 0; i < kJobStateCount; ++i) {

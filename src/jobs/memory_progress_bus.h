@@ -25,8 +25,7 @@ class MemoryProgressBus final : public ProgressBus {
   ~MemoryProgressBus() override;
 
   void Publish(JobEvent event) override;
-  std::unique_ptr<Subscription> Subscribe(JobId id, uint64_t after_seq,
-                                          Callback callback) override;
+  std::unique_ptr<Subscription> Subscribe(JobId id, uint64_t after_seq, Callback callback) override;
 
   size_t tracked_jobs() const;
 
@@ -36,7 +35,7 @@ class MemoryProgressBus final : public ProgressBus {
     uint64_t last_seq = 0;
     std::deque<JobEvent> history;
     std::map<uint64_t, Callback> subscribers;  // by subscription token
-    int64_t finished_at_ms = 0;                 // 0 while the job is live
+    int64_t finished_at_ms = 0;                // 0 while the job is live
   };
   void Unsubscribe(JobId id, uint64_t token);
   void PruneLocked(int64_t now_ms);

@@ -17,7 +17,9 @@ double Random01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-Status NoSuchJob(JobId id) { return NotFound("job " + std::to_string(id) + " does not exist"); }
+Status NoSuchJob(JobId id) {
+  return NotFound("job " + std::to_string(id) + " does not exist");
+}
 
 }  // namespace
 
@@ -41,7 +43,9 @@ void MemoryQueue::NotifyWork() {
 
 void MemoryQueue::SetStateLocked(Job& job, JobState to, int64_t now) {
   switch (job.state) {
-    case JobState::kQueued: ready_.erase(job.id); break;
+    case JobState::kQueued:
+      ready_.erase(job.id);
+      break;
     case JobState::kScheduled:
       for (auto [it, end] = scheduled_.equal_range(job.run_at_ms); it != end; ++it) {
         if (it->second == job.id) {
@@ -50,14 +54,20 @@ void MemoryQueue::SetStateLocked(Job& job, JobState to, int64_t now) {
         }
       }
       break;
-    default: break;
+    default:
+      break;
   }
   job.state = to;
   job.updated_ms = now;
   switch (to) {
-    case JobState::kQueued: ready_.insert(job.id); break;
-    case JobState::kScheduled: scheduled_.emplace(job.run_at_ms, job.id); break;
-    default: break;
+    case JobState::kQueued:
+      ready_.insert(job.id);
+      break;
+    case JobState::kScheduled:
+      scheduled_.emplace(job.run_at_ms, job.id);
+      break;
+    default:
+      break;
   }
   if (IsTerminal(to)) {
     job.finished_ms = now;
@@ -75,15 +85,17 @@ void MemoryQueue::SetStateLocked(Job& job, JobState to, int64_t now) {
     finished_.erase(job.id);
     job.finished_ms = 0;
   }
-  if (bus_ != nullptr) {
-    JobEvent e;
-    e.job_id = job.id;
-    e.kind = JobEvent::Kind::kState;
-    e.state = to;
-    e.progress = job.progress;
-    if (job.last_error) e.error = job.last_error->message;
-    bus_->Publish(std::move(e));
-  }
+  PublishLocked(job.id, to, job.last_error ? job.last_error->message : std::string());
+}
+
+void MemoryQueue::PublishLocked(JobId id, JobState state, std::string error) {
+  if (bus_ == nullptr) return;
+  JobEvent e;
+  e.job_id = id;
+  e.kind = JobEvent::Kind::kState;
+  e.state = state;
+  e.error = std::move(error);
+  bus_->Publish(std::move(e));
 }
 
 EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t now) {
@@ -109,7 +121,9 @@ EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t 
   }
   if (!job.idempotency_key.empty()) by_key_[job.idempotency_key] = job.id;
   const JobId id = job.id;
+  const JobState state = job.state;
   jobs_.emplace(id, std::move(job));
+  PublishLocked(id, state, {});
   return {id, true};
 }
 
@@ -271,7 +285,8 @@ StatusOr<std::vector<Job>> MemoryQueue::List(const JobFilter& filter) {
     const Job& job = it->second;
     if (filter.state && job.state != *filter.state) continue;
     if (filter.type && job.type != *filter.type) continue;
-    if (filter.error_class && (!job.last_error || job.last_error->error_class != *filter.error_class))
+    if (filter.error_class &&
+        (!job.last_error || job.last_error->error_class != *filter.error_class))
       continue;
     out.push_back(job);
   }

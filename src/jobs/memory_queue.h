@@ -48,6 +48,7 @@ class MemoryQueue final : public JobQueue {
   EnqueueResult EnqueueLocked(const EnqueueRequest& request, int64_t now);
   // Moves job to a new state, keeping the indexes in step and publishing the change.
   void SetStateLocked(Job& job, JobState to, int64_t now);
+  void PublishLocked(JobId id, JobState state, std::string error);
   void ApplyPlanLocked(Job& job, const struct FinishPlan& plan, int64_t now);
   void NotifyWork();
 

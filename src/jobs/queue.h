@@ -67,9 +67,9 @@ class JobQueue {
 
   // Dead-letter queue (R-Q4).
   virtual StatusOr<std::vector<ErrorRecord>> ErrorHistory(JobId id) = 0;
-  virtual Status RetryDead(JobId id) = 0;                      // dead -> queued, attempts reset
-  virtual StatusOr<int> RetryDeadByClass(ErrorClass c) = 0;   // returns how many
-  virtual Status PurgeDead(JobId id) = 0;                      // deletes a dead job for good
+  virtual Status RetryDead(JobId id) = 0;                    // dead -> queued, attempts reset
+  virtual StatusOr<int> RetryDeadByClass(ErrorClass c) = 0;  // returns how many
+  virtual Status PurgeDead(JobId id) = 0;                    // deletes a dead job for good
   virtual StatusOr<int> PurgeDeadByClass(std::optional<ErrorClass> c) = 0;  // nullopt: all
 
   // Called (from any thread) after new work became claimable in this process, so idle workers can

@@ -15,9 +15,9 @@
 namespace scriptgen::jobs {
 
 struct RetryPolicyOptions {
-  std::vector<std::chrono::milliseconds> delays = {
-      std::chrono::seconds(1), std::chrono::seconds(5), std::chrono::seconds(25),
-      std::chrono::seconds(125)};
+  std::vector<std::chrono::milliseconds> delays = {std::chrono::seconds(1), std::chrono::seconds(5),
+                                                   std::chrono::seconds(25),
+                                                   std::chrono::seconds(125)};
   double jitter = 0.2;   // fraction; 0 disables
   int max_attempts = 5;  // attempts in all, the first run included
 };

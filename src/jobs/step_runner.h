@@ -8,7 +8,8 @@
 //   StepRunner steps(ctx, step_store, "doc:" + id, {"extract", "chunk", "embed"});
 //   SG_RETURN_IF_ERROR(steps.Run("extract", [&]() -> StatusOr<StepStore::Effect> {
 //     std::string text = Extract(path);
-//     return StepStore::Effect([&, text](store::WriteTx& tx) { return docs.PutText(tx, id, text); });
+//     return StepStore::Effect([&, text](store::WriteTx& tx) { return docs.PutText(tx, id, text);
+//     });
 //   }));
 #pragma once
 
@@ -26,7 +27,8 @@ class StepRunner {
   using Work = std::function<StatusOr<StepStore::Effect>()>;
 
   // all_steps: the job's steps in order, used to turn "step i of n" into a percentage.
-  StepRunner(JobContext& ctx, StepStore& store, std::string key, std::vector<std::string> all_steps);
+  StepRunner(JobContext& ctx, StepStore& store, std::string key,
+             std::vector<std::string> all_steps);
 
   // OK if the step ran now or had run before. Cancelled if the job was cancelled before it.
   Status Run(const std::string& step, const Work& work);

@@ -12,10 +12,10 @@ namespace scriptgen::jobs {
 
 struct FinishPlan {
   JobState new_state = JobState::kQueued;
-  int attempts = 0;                  // the attempts column afterwards
-  int64_t run_at_ms = 0;             // for scheduled/queued
-  std::optional<JobError> error;     // the error to store as last error and append to history
-  bool finished = false;             // terminal: set finished_at
+  int attempts = 0;               // the attempts column afterwards
+  int64_t run_at_ms = 0;          // for scheduled/queued
+  std::optional<JobError> error;  // the error to store as last error and append to history
+  bool finished = false;          // terminal: set finished_at
 };
 
 // FailedPrecondition if the job is not running under request.worker_id (lease lost).

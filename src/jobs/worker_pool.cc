@@ -55,8 +55,8 @@ void WorkerPool::Notify() {
 }
 
 WorkerPoolStats WorkerPool::stats() const {
-  return {claimed_.load(), succeeded_.load(), failed_.load(),
-          cancelled_.load(), released_.load(), lost_.load()};
+  return {claimed_.load(),   succeeded_.load(), failed_.load(),
+          cancelled_.load(), released_.load(),  lost_.load()};
 }
 
 void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
@@ -66,6 +66,12 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
   dispatch_cv_.notify_one();
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::unique_lock lock(mu_);
+  // A claim may be in flight: wait until the dispatcher has seen the stop (after which it never
+  // claims again) so that every job it holds is in held_.
+  while (!claims_stopped_) {
+    dispatch_cv_.notify_one();
+    work_cv_.wait_for(lock, std::chrono::milliseconds(5));
+  }
   // Prefetched jobs are released by the dispatcher; running ones get until the deadline.
   while (!held_.empty() && std::chrono::steady_clock::now() < until) {
     dispatch_cv_.notify_one();
@@ -163,10 +169,18 @@ void WorkerPool::FlushFinished(std::vector<Done> done) {
       continue;
     }
     switch (requests[i].outcome) {
-      case Outcome::kSucceeded: ++succeeded_; break;
-      case Outcome::kFailed: ++failed_; break;
-      case Outcome::kCancelled: ++cancelled_; break;
-      case Outcome::kReleased: ++released_; break;
+      case Outcome::kSucceeded:
+        ++succeeded_;
+        break;
+      case Outcome::kFailed:
+        ++failed_;
+        break;
+      case Outcome::kCancelled:
+        ++cancelled_;
+        break;
+      case Outcome::kReleased:
+        ++released_;
+        break;
     }
   }
   {
@@ -235,7 +249,11 @@ void WorkerPool::DispatchLoop() {
     if (exit) return;
     FlushFinished(std::move(done));
     const bool stopping = stopping_.load();
-    if (stopping) ReleasePrefetched();
+    if (stopping) {
+      ReleasePrefetched();
+      std::lock_guard lock(mu_);
+      claims_stopped_ = true;
+    }
 
     const auto now = Clock::now();
     if (now >= next_beat) {

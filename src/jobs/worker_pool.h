@@ -39,12 +39,12 @@ namespace scriptgen::jobs {
 class ProgressBus;
 
 struct WorkerPoolOptions {
-  int threads = 0;       // 0: one per core
-  int prefetch = -1;     // jobs claimed beyond the free threads; -1: same as threads
+  int threads = 0;    // 0: one per core
+  int prefetch = -1;  // jobs claimed beyond the free threads; -1: same as threads
   std::chrono::milliseconds lease{30000};
   std::chrono::milliseconds poll_interval{200};  // idle re-check (work from other processes)
   std::chrono::milliseconds reap_interval{1000};
-  std::string worker_id;  // empty: host:pid:random
+  std::string worker_id;           // empty: host:pid:random
   std::vector<std::string> types;  // empty: every registered type
 };
 
@@ -107,6 +107,7 @@ class WorkerPool {
   bool wakeup_ = false;
   bool started_ = false;
   std::atomic<bool> stopping_{false};
+  bool claims_stopped_ = false;  // set by the dispatcher once it has seen stopping_
   bool workers_exit_ = false;
   int busy_ = 0;
 

@@ -54,20 +54,34 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
-inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
-inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {Code::kInvalidArgument, std::move(m)};
+}
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status AlreadyExists(std::string m) {
+  return {Code::kAlreadyExists, std::move(m)};
+}
+inline Status FailedPrecondition(std::string m) {
+  return {Code::kFailedPrecondition, std::move(m)};
+}
+inline Status Unavailable(std::string m) {
+  return {Code::kUnavailable, std::move(m)};
+}
+inline Status Internal(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
+inline Status Cancelled(std::string m) {
+  return {Code::kCancelled, std::move(m)};
+}
 
 // A value or the Status that explains its absence. Accessing the value of a non-OK StatusOr is a
 // programming error (asserts in debug builds).
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "StatusOr constructed from an OK status without a value");
   }
@@ -75,9 +89,18 @@ class [[nodiscard]] StatusOr {
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
 
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -92,8 +115,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace scriptgen
 
 // Propagates a non-OK Status from an expression to the caller.
-#define SG_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::scriptgen::Status sg_status_ = (expr);      \
-    if (!sg_status_.ok()) return sg_status_;      \
+#define SG_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::scriptgen::Status sg_status_ = (expr); \
+    if (!sg_status_.ok()) return sg_status_; \
   } while (0)

@@ -21,7 +21,9 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 
 }  // namespace
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::Bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
@@ -67,9 +69,15 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-double Statement::Double(int col) const { return sqlite3_column_double(stmt_, col); }
-std::string Statement::Text(int col) const { return std::string(TextView(col)); }
+int64_t Statement::Int(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+double Statement::Double(int col) const {
+  return sqlite3_column_double(stmt_, col);
+}
+std::string Statement::Text(int col) const {
+  return std::string(TextView(col));
+}
 std::string_view Statement::TextView(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return p == nullptr ? std::string_view() : std::string_view(p, sqlite3_column_bytes(stmt_, col));
@@ -78,14 +86,16 @@ std::string_view Statement::Blob(int col) const {
   const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
   return p == nullptr ? std::string_view() : std::string_view(p, sqlite3_column_bytes(stmt_, col));
 }
-bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Statement::IsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                        const ConnectionOptions& options) {
   sqlite3* db = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteError(db, rc, "open " + path);
@@ -135,8 +145,12 @@ StatusOr<Statement*> Connection::Prepare(std::string_view sql) {
   return raw;
 }
 
-int64_t Connection::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
-int Connection::Changes() const { return sqlite3_changes(db_); }
+int64_t Connection::LastInsertId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Connection::Changes() const {
+  return sqlite3_changes(db_);
+}
 
 StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {
   {

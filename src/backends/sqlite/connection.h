@@ -59,8 +59,8 @@ class Statement {
 
 struct ConnectionOptions {
   bool read_only = false;
-  int busy_timeout_ms = 10000;  // other processes hold the write lock for at most one group commit
-  bool synchronous_full = true; // fsync on every commit: what makes an accepted job durable
+  int busy_timeout_ms = 10000;   // other processes hold the write lock for at most one group commit
+  bool synchronous_full = true;  // fsync on every commit: what makes an accepted job durable
 };
 
 class Connection {
@@ -94,7 +94,9 @@ class ReaderPool {
   class Lease {
    public:
     Lease(ReaderPool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
-    ~Lease() { if (conn_) pool_->Return(std::move(conn_)); }
+    ~Lease() {
+      if (conn_) pool_->Return(std::move(conn_));
+    }
     Lease(Lease&&) = default;
     Connection* operator->() { return conn_.get(); }
     Connection& operator*() { return *conn_; }

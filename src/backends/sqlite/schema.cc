@@ -56,7 +56,9 @@ CREATE TABLE step_marks (
 
 }  // namespace
 
-int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int LatestSchemaVersion() {
+  return static_cast<int>(kMigrations.size());
+}
 
 Status Migrate(Writer& writer) {
   return writer.Run([](Tx& tx) -> Status {

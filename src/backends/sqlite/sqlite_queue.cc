@@ -61,7 +61,9 @@ double Random01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-Status NoSuchJob(JobId id) { return NotFound("job " + std::to_string(id) + " does not exist"); }
+Status NoSuchJob(JobId id) {
+  return NotFound("job " + std::to_string(id) + " does not exist");
+}
 
 StatusOr<Job> LoadJob(Tx& tx, JobId id) {
   StatusOr<Statement*> st = tx.Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
@@ -146,7 +148,7 @@ void SqliteQueue::PublishState(Tx& tx, JobId id, JobState state, std::string err
 }
 
 StatusOr<jobs::EnqueueResult> SqliteQueue::EnqueueInTx(Tx& tx,
-                                                        const jobs::EnqueueRequest& request) {
+                                                       const jobs::EnqueueRequest& request) {
   if (request.type.empty()) return InvalidArgument("job type must not be empty");
   if (request.delay.count() < 0) return InvalidArgument("delay must not be negative");
   if (!request.idempotency_key.empty()) {
@@ -352,7 +354,8 @@ StatusOr<JobState> SqliteQueue::Cancel(JobId id) {
     StatusOr<Statement*> st =
         plan->request_only
             ? tx.Prepare("UPDATE jobs SET cancel_requested = 1, updated_at = ?1 WHERE id = ?2")
-            : tx.Prepare("UPDATE jobs SET state = 5, finished_at = ?1, updated_at = ?1 WHERE id = ?2");
+            : tx.Prepare(
+                  "UPDATE jobs SET state = 5, finished_at = ?1, updated_at = ?1 WHERE id = ?2");
     if (!st.ok()) return st.status();
     (*st)->Bind(1, clock_->NowMs()).Bind(2, id);
     SG_RETURN_IF_ERROR((*st)->Run());
@@ -414,8 +417,9 @@ StatusOr<std::vector<Job>> SqliteQueue::List(const jobs::JobFilter& filter) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
   StatusOr<Statement*> st = (*conn)->Prepare(
-      Sql("SELECT ", " FROM jobs WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR "
-                     "error_class = ?3) AND (?4 IS NULL OR type = ?4) ORDER BY id LIMIT ?5"));
+      Sql("SELECT ",
+          " FROM jobs WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR "
+          "error_class = ?3) AND (?4 IS NULL OR type = ?4) ORDER BY id LIMIT ?5"));
   if (!st.ok()) return st.status();
   Statement& s = **st;
   s.Bind(1, filter.after_id);

@@ -12,8 +12,7 @@
 
 namespace scriptgen::sqlite {
 
-StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& path,
-                                               size_t max_ops_per_commit) {
+StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& path, size_t max_ops_per_commit) {
   StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(path, {});
   if (!conn.ok()) return conn.status();
   return std::unique_ptr<Writer>(new Writer(std::move(*conn), max_ops_per_commit));
