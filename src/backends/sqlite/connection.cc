@@ -64,6 +64,24 @@ Status Statement::Run() {
   }
 }
 
+Status Statement::Each(const std::function<void(const Statement&)>& fn) {
+  for (;;) {
+    StatusOr<bool> row = Step();
+    if (!row.ok() || !*row) {
+      Reset();
+      return row.status();
+    }
+    fn(*this);
+  }
+}
+
+StatusOr<bool> Statement::One(const std::function<void(const Statement&)>& fn) {
+  StatusOr<bool> row = Step();
+  if (row.ok() && *row) fn(*this);
+  Reset();
+  return row;
+}
+
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +44,10 @@ class Statement {
   StatusOr<bool> Step();
   // Steps to completion, expecting no rows or ignoring them.
   Status Run();
+  // Steps to completion calling fn for every row, then resets.
+  Status Each(const std::function<void(const Statement&)>& fn);
+  // Steps once: fn is called if there is a row; returns whether there was. Then resets.
+  StatusOr<bool> One(const std::function<void(const Statement&)>& fn);
   void Reset();  // resets and clears bindings; called automatically before reuse
 
   int64_t Int(int col) const;

@@ -7,7 +7,7 @@ namespace scriptgen::sqlite {
 namespace {
 
 // Job states are stored as the integers of jobs::JobState (0 queued .. 5 cancelled).
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: durable job queue, its error history, step marks.
     R"sql(
 CREATE TABLE jobs (
@@ -51,6 +51,50 @@ CREATE TABLE step_marks (
   done_at INTEGER NOT NULL,
   PRIMARY KEY (job_key, step)
 ) WITHOUT ROWID;
+)sql",
+    // 2: documents and what the ingest pipeline derives from them. Deleting a document row
+    // cascades to its text, chunks and their vectors.
+    R"sql(
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  filename TEXT NOT NULL,
+  mime TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  subject_id TEXT,
+  idempotency_key TEXT,
+  blob_path TEXT NOT NULL,
+  job_id INTEGER NOT NULL DEFAULT 0,
+  chunk_count INTEGER NOT NULL DEFAULT 0,
+  embed_version TEXT,
+  ready INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX documents_by_idempotency_key ON documents(idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX documents_by_subject ON documents(subject_id, id) WHERE subject_id IS NOT NULL;
+CREATE TABLE document_texts (
+  document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+  text TEXT NOT NULL
+);
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  byte_offset INTEGER NOT NULL,
+  byte_length INTEGER NOT NULL,
+  UNIQUE (document_id, seq)
+);
+CREATE TABLE vectors (
+  chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+  embed_version TEXT NOT NULL,
+  dimension INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (chunk_id, embed_version)
+) WITHOUT ROWID;
+CREATE INDEX vectors_by_version ON vectors(embed_version, chunk_id);
 )sql",
 };
 

@@ -30,6 +30,9 @@ class SqliteQueue final : public jobs::JobQueue {
   ~SqliteQueue() override;
 
   StatusOr<jobs::EnqueueResult> Enqueue(const jobs::EnqueueRequest& request) override;
+  // Joins the caller's transaction (tx must come from this queue's Database).
+  StatusOr<jobs::EnqueueResult> EnqueueInTx(store::WriteTx& tx,
+                                            const jobs::EnqueueRequest& request) override;
   StatusOr<std::vector<jobs::EnqueueResult>> EnqueueBatch(
       std::span<const jobs::EnqueueRequest> requests) override;
   StatusOr<std::vector<jobs::Job>> Claim(const jobs::ClaimRequest& request) override;
@@ -52,9 +55,6 @@ class SqliteQueue final : public jobs::JobQueue {
   void SetWorkAvailableCallback(std::function<void()> callback) override;
   const jobs::RetryPolicy& retry_policy() const override { return policy_; }
 
-  // For callers that must enqueue in the same transaction as their own writes (e.g. a document
-  // row and its ingest job). Runs on the writer thread inside tx.
-  StatusOr<jobs::EnqueueResult> EnqueueInTx(Tx& tx, const jobs::EnqueueRequest& request);
 
  private:
   void PublishState(Tx& tx, jobs::JobId id, jobs::JobState state, std::string error = {});

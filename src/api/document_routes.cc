@@ -1,0 +1,106 @@
+// POST/GET/DELETE /v1/documents. Uploads arrive either as the raw body (Content-Type is the
+// document's type, name in ?filename= or X-Filename) or as multipart/form-data with a "file" part.
+// Either way the server has already spooled and hashed the bytes; this handler only checks the
+// declared type (415 at once rather than a failed job later) and hands over to DocumentService.
+#include <boost/json/array.hpp>
+#include <filesystem>
+
+#include "api/json_views.h"
+#include "api/request_parsing.h"
+#include "api/routes_internal.h"
+#include "http/multipart.h"
+#include "ingest/document_service.h"
+#include "ingest/text_validation.h"
+
+namespace scriptgen::api {
+namespace {
+
+http::Response UploadResponse(const ingest::UploadResult& r) {
+  const int64_t doc = r.document.id, job = r.document.job_id;
+  return Json(r.created ? 202 : 200,
+              {{"document_id", doc},
+               {"job_id", job},
+               {"created", r.created},
+               {"document_url", "/v1/documents/" + std::to_string(doc)},
+               {"status_url", "/v1/jobs/" + std::to_string(job)},
+               {"events_url", "/v1/jobs/" + std::to_string(job) + "/events"}});
+}
+
+http::Response Upload(const ApiServices& s, const ApiOptions& o, http::Request& req) {
+  ingest::UploadRequest up;
+  up.subject_id = req.QueryParam("subject_id").value_or("");
+  up.idempotency_key = req.Header("Idempotency-Key").value_or("");
+  const std::string content_type = req.Header("Content-Type").value_or("");
+  if (content_type.rfind("multipart/form-data", 0) == 0) {
+    StatusOr<http::MultipartFile> part = http::ExtractMultipartFile(req, "file", o.upload_dir);
+    if (!part.ok()) return http::ErrorResponse(part.status());
+    up.staged_path = part->path;
+    up.sha256_hex = part->sha256_hex;
+    up.size = part->size;
+    up.filename = req.QueryParam("filename").value_or(
+        std::filesystem::path(part->filename).filename().string());
+    up.mime = part->content_type;
+  } else {
+    up.staged_path = req.body_file;
+    up.sha256_hex = req.body_sha256_hex;
+    up.size = req.body_size;
+    up.filename = req.QueryParam("filename").value_or(req.Header("X-Filename").value_or(""));
+    up.mime = content_type;
+  }
+  if (Status t = ingest::CheckDeclaredType(up.mime, up.filename); !t.ok()) {
+    if (up.staged_path != req.body_file) std::filesystem::remove(up.staged_path);
+    return http::ErrorResponse(t);
+  }
+  StatusOr<ingest::UploadResult> r = s.documents->Upload(up);
+  if (!r.ok()) {
+    if (r.status().code() == Code::kAlreadyExists) {
+      return http::ErrorResponse(409, "idempotency_conflict", r.status().message());
+    }
+    return http::ErrorResponse(r.status());
+  }
+  return UploadResponse(*r);
+}
+
+}  // namespace
+
+void AddDocumentRoutes(http::Router& router, const ApiServices& s, const ApiOptions& o) {
+  http::RouteOptions upload_options;
+  upload_options.stream_body_to_file = true;
+  upload_options.max_body_bytes = o.max_upload_bytes;
+  router.Add(
+      "POST", "/v1/documents", [s, o](http::Request& req) { return Upload(s, o, req); },
+      upload_options);
+
+  router.Add("GET", "/v1/documents", [s](http::Request& req) {
+    StatusOr<Paging> p = ParsePaging(req);
+    if (!p.ok()) return http::ErrorResponse(p.status());
+    std::optional<std::string> subject = req.QueryParam("subject_id");
+    StatusOr<ingest::DocumentPage> page = s.documents->List(p->after_id, p->limit, subject);
+    if (!page.ok()) return http::ErrorResponse(page.status());
+    boost::json::array docs;
+    for (const ingest::DocumentView& v : page->documents) docs.push_back(DocumentJson(v));
+    boost::json::value next = nullptr;
+    if (page->next_after) next = std::to_string(*page->next_after);
+    return Json(200, {{"documents", std::move(docs)}, {"next", next}});
+  });
+
+  router.Add("GET", "/v1/documents/{id}", [s](http::Request& req) {
+    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "document");
+    if (!id.ok()) return http::ErrorResponse(id.status());
+    StatusOr<ingest::DocumentView> v = s.documents->Get(*id);
+    if (!v.ok()) return http::ErrorResponse(v.status());
+    return Json(200, DocumentJson(*v));
+  });
+
+  router.Add("DELETE", "/v1/documents/{id}", [s](http::Request& req) {
+    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "document");
+    if (!id.ok()) return http::ErrorResponse(id.status());
+    StatusOr<ingest::DeleteResult> r = s.documents->Delete(*id);
+    if (!r.ok()) return http::ErrorResponse(r.status());
+    return Json(200, {{"document_id", *id},
+                      {"deleted", r->deleted},
+                      {"chunks_removed", r->chunks_removed}});
+  });
+}
+
+}  // namespace scriptgen::api

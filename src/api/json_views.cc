@@ -1,0 +1,92 @@
+#include "api/json_views.h"
+
+#include "util/time_format.h"
+
+namespace scriptgen::api {
+namespace {
+
+boost::json::value Timestamp(int64_t ms) {
+  if (ms == 0) return nullptr;
+  return boost::json::string(FormatTimestampMs(ms));
+}
+
+boost::json::object ProgressJson(const jobs::Progress& p) {
+  return {{"step", p.step}, {"percent", p.percent}, {"message", p.message}};
+}
+
+boost::json::value ErrorJson(const std::optional<jobs::JobError>& e) {
+  if (!e) return nullptr;
+  return boost::json::object{{"class", jobs::ErrorClassName(e->error_class)},
+                             {"message", e->message},
+                             {"recommendation", jobs::Recommendation(e->error_class)}};
+}
+
+}  // namespace
+
+boost::json::object JobJson(const jobs::Job& job) {
+  boost::json::object o{{"id", job.id},
+                        {"type", job.type},
+                        {"state", jobs::StateName(job.state)},
+                        {"attempts", job.attempts},
+                        {"max_attempts", job.max_attempts},
+                        {"cancel_requested", job.cancel_requested},
+                        {"progress", ProgressJson(job.progress)},
+                        {"error", ErrorJson(job.last_error)},
+                        {"created_at", Timestamp(job.created_ms)},
+                        {"updated_at", Timestamp(job.updated_ms)},
+                        {"finished_at", Timestamp(job.finished_ms)}};
+  if (job.state == jobs::JobState::kScheduled) o["retry_at"] = Timestamp(job.run_at_ms);
+  return o;
+}
+
+boost::json::object DeadJobJson(const jobs::Job& job,
+                                const std::vector<jobs::ErrorRecord>& history) {
+  boost::json::object o = JobJson(job);
+  boost::json::array h;
+  for (const jobs::ErrorRecord& r : history) {
+    h.push_back(boost::json::object{{"attempt", r.attempt},
+                                    {"class", jobs::ErrorClassName(r.error.error_class)},
+                                    {"message", r.error.message},
+                                    {"at", Timestamp(r.at_ms)}});
+  }
+  o["error_history"] = std::move(h);
+  return o;
+}
+
+boost::json::object DocumentJson(const ingest::DocumentView& view) {
+  const store::Document& d = view.document;
+  return {{"id", d.id},
+          {"filename", d.filename},
+          {"state", view.state},
+          {"mime", d.mime},
+          {"size", d.size},
+          {"sha256", d.sha256},
+          {"subject_id", d.subject_id.empty() ? boost::json::value(nullptr)
+                                              : boost::json::value(d.subject_id)},
+          {"job_id", d.job_id},
+          {"chunk_count", d.chunk_count},
+          {"embed_version", d.embed_version.empty() ? boost::json::value(nullptr)
+                                                    : boost::json::value(d.embed_version)},
+          {"created_at", Timestamp(d.created_ms)},
+          {"updated_at", Timestamp(d.updated_ms)}};
+}
+
+boost::json::object SearchResultJson(const search::SearchResult& r) {
+  return {{"document_id", r.document_id},
+          {"chunk_id", r.chunk_id},
+          {"score", r.score},
+          {"text", r.text},
+          {"filename", r.filename}};
+}
+
+boost::json::object EventJson(const jobs::JobEvent& e) {
+  boost::json::object o{{"job_id", e.job_id},
+                        {"seq", e.seq},
+                        {"state", jobs::StateName(e.state)},
+                        {"at", Timestamp(e.at_ms)}};
+  if (e.kind == jobs::JobEvent::Kind::kProgress) o["progress"] = ProgressJson(e.progress);
+  if (!e.error.empty()) o["error"] = e.error;
+  return o;
+}
+
+}  // namespace scriptgen::api

@@ -1,0 +1,51 @@
+#include "api/request_parsing.h"
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+
+namespace scriptgen::api {
+namespace {
+
+std::optional<int64_t> ParsePositive(std::string_view s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+StatusOr<int64_t> ParseId(const std::string& text, std::string_view what) {
+  std::optional<int64_t> v = ParsePositive(text);
+  if (!v) return NotFound(std::string(what) + " '" + text.substr(0, 64) + "' does not exist");
+  return *v;
+}
+
+StatusOr<Paging> ParsePaging(const http::Request& req, size_t max_limit) {
+  Paging p;
+  if (auto limit = req.QueryParam("limit")) {
+    std::optional<int64_t> v = ParsePositive(*limit);
+    if (!v || static_cast<size_t>(*v) > max_limit) {
+      return InvalidArgument("limit must be an integer between 1 and " +
+                             std::to_string(max_limit));
+    }
+    p.limit = static_cast<size_t>(*v);
+  }
+  if (auto cursor = req.QueryParam("cursor"); cursor && !cursor->empty()) {
+    std::optional<int64_t> v = ParsePositive(*cursor);
+    if (!v) return InvalidArgument("cursor is not one this server handed out");
+    p.after_id = *v;
+  }
+  return p;
+}
+
+StatusOr<boost::json::object> ParseJsonObject(const std::string& body) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) return InvalidArgument("request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return InvalidArgument("request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+}  // namespace scriptgen::api

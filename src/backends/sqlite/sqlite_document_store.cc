@@ -1,0 +1,305 @@
+// Reads use a pooled read-only connection (WAL snapshot), writes enlist in the caller's writer
+// transaction. Foreign keys with ON DELETE CASCADE do the cascade: deleting the document row
+// removes its text, chunks and vectors in the same statement, so no partial delete can be seen.
+#include "backends/sqlite/sqlite_document_store.h"
+
+#include <cstring>
+
+namespace scriptgen::sqlite {
+
+using store::ChunkId;
+using store::Document;
+using store::DocumentId;
+
+namespace {
+
+constexpr const char* kDocColumns =
+    "id, filename, mime, sha256, size, subject_id, idempotency_key, blob_path, job_id, "
+    "chunk_count, embed_version, ready, created_at, updated_at";
+
+std::string DocSql(std::string_view before, std::string_view after) {
+  return std::string(before) + kDocColumns + std::string(after);
+}
+
+Document ReadDoc(const Statement& st) {
+  Document d;
+  d.id = st.Int(0);
+  d.filename = st.Text(1);
+  d.mime = st.Text(2);
+  d.sha256 = st.Text(3);
+  d.size = static_cast<uint64_t>(st.Int(4));
+  d.subject_id = st.Text(5);
+  d.idempotency_key = st.Text(6);
+  d.blob_path = st.Text(7);
+  d.job_id = st.Int(8);
+  d.chunk_count = static_cast<int>(st.Int(9));
+  d.embed_version = st.Text(10);
+  d.ready = st.Int(11) != 0;
+  d.created_ms = st.Int(12);
+  d.updated_ms = st.Int(13);
+  return d;
+}
+
+Status NoSuchDocument(DocumentId id) {
+  return NotFound("document " + std::to_string(id) + " does not exist");
+}
+
+// Fails with NotFound unless the last statement changed a row: the document was deleted while a
+// pipeline step was working on it.
+Status RequireChanged(Tx& tx, DocumentId id) {
+  return tx.conn().Changes() > 0 ? Status::Ok() : NoSuchDocument(id);
+}
+
+StatusOr<Document> LoadDoc(Connection& conn, DocumentId id) {
+  StatusOr<Statement*> st = conn.Prepare(DocSql("SELECT ", " FROM documents WHERE id = ?"));
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id);
+  Document doc;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) { doc = ReadDoc(s); });
+  if (!found.ok()) return found.status();
+  if (!*found) return NoSuchDocument(id);
+  return doc;
+}
+
+}  // namespace
+
+StatusOr<SqliteDocumentStore::CreateResult> SqliteDocumentStore::Create(
+    const store::NewDocument& doc,
+    const std::function<StatusOr<int64_t>(store::WriteTx&, store::DocumentId)>& enqueue_job) {
+  CreateResult result;
+  Status s = db_->writer().Run([&](Tx& tx) -> Status {
+    if (!doc.idempotency_key.empty()) {
+      StatusOr<Statement*> q =
+          tx.Prepare(DocSql("SELECT ", " FROM documents WHERE idempotency_key = ?"));
+      if (!q.ok()) return q.status();
+      (*q)->Bind(1, doc.idempotency_key);
+      std::optional<Document> existing;
+      StatusOr<bool> found = (*q)->One([&](const Statement& st) { existing = ReadDoc(st); });
+      if (!found.ok()) return found.status();
+      if (existing) {
+        if (existing->sha256 != doc.sha256) {
+          return AlreadyExists("idempotency key '" + doc.idempotency_key +
+                               "' was already used for a different body");
+        }
+        result = {*existing, false};
+        return Status::Ok();
+      }
+    }
+    const int64_t now = clock_->NowMs();
+    StatusOr<Statement*> ins = tx.Prepare(
+        "INSERT INTO documents(filename, mime, sha256, size, subject_id, idempotency_key, "
+        "blob_path, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    if (!ins.ok()) return ins.status();
+    Statement& st = **ins;
+    st.Bind(1, doc.filename).Bind(2, doc.mime).Bind(3, doc.sha256);
+    st.Bind(4, static_cast<int64_t>(doc.size)).BindTextOrNull(5, doc.subject_id);
+    st.BindTextOrNull(6, doc.idempotency_key).Bind(7, doc.blob_path).Bind(8, now).Bind(9, now);
+    SG_RETURN_IF_ERROR(st.Run());
+    const DocumentId id = tx.conn().LastInsertId();
+    StatusOr<int64_t> job = enqueue_job(tx, id);
+    if (!job.ok()) return job.status();
+    StatusOr<Statement*> upd = tx.Prepare("UPDATE documents SET job_id = ? WHERE id = ?");
+    if (!upd.ok()) return upd.status();
+    (*upd)->Bind(1, *job).Bind(2, id);
+    SG_RETURN_IF_ERROR((*upd)->Run());
+    StatusOr<Document> created = LoadDoc(tx.conn(), id);
+    if (!created.ok()) return created.status();
+    result = {*created, true};
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+StatusOr<Document> SqliteDocumentStore::Get(DocumentId id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  return LoadDoc(**conn, id);
+}
+
+StatusOr<std::vector<Document>> SqliteDocumentStore::List(
+    DocumentId after_id, size_t limit, const std::optional<std::string>& subject_id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      DocSql("SELECT ", " FROM documents WHERE id > ?1 AND (?2 IS NULL OR subject_id = ?2) "
+                        "ORDER BY id LIMIT ?3"));
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, after_id);
+  subject_id ? (*st)->Bind(2, *subject_id) : (*st)->BindNull(2);
+  (*st)->Bind(3, static_cast<int64_t>(limit));
+  std::vector<Document> out;
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) { out.push_back(ReadDoc(s)); }));
+  return out;
+}
+
+Status SqliteDocumentStore::PutText(store::WriteTx& wtx, DocumentId id, const std::string& text) {
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Statement*> st = tx.Prepare(
+      "INSERT INTO document_texts(document_id, text) SELECT id, ?2 FROM documents WHERE id = ?1 "
+      "ON CONFLICT(document_id) DO UPDATE SET text = excluded.text");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id).Bind(2, text);
+  SG_RETURN_IF_ERROR((*st)->Run());
+  return RequireChanged(tx, id);
+}
+
+StatusOr<std::string> SqliteDocumentStore::GetText(DocumentId id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st =
+      (*conn)->Prepare("SELECT text FROM document_texts WHERE document_id = ?");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id);
+  std::string text;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) { text = s.Text(0); });
+  if (!found.ok()) return found.status();
+  if (!*found) return NotFound("document " + std::to_string(id) + " has no extracted text");
+  return text;
+}
+
+Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
+                                          const std::vector<store::NewChunk>& chunks) {
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Statement*> touch = tx.Prepare(
+      "UPDATE documents SET chunk_count = ?, updated_at = ? WHERE id = ?");
+  if (!touch.ok()) return touch.status();
+  (*touch)->Bind(1, static_cast<int64_t>(chunks.size())).Bind(2, clock_->NowMs()).Bind(3, id);
+  SG_RETURN_IF_ERROR((*touch)->Run());
+  SG_RETURN_IF_ERROR(RequireChanged(tx, id));
+  StatusOr<Statement*> del = tx.Prepare("DELETE FROM chunks WHERE document_id = ?");
+  if (!del.ok()) return del.status();
+  (*del)->Bind(1, id);
+  SG_RETURN_IF_ERROR((*del)->Run());
+  StatusOr<Statement*> ins = tx.Prepare(
+      "INSERT INTO chunks(document_id, seq, text, byte_offset, byte_length) VALUES (?,?,?,?,?)");
+  if (!ins.ok()) return ins.status();
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    (*ins)->Reset();
+    (*ins)->Bind(1, id).Bind(2, static_cast<int64_t>(i)).Bind(3, chunks[i].text);
+    (*ins)->Bind(4, static_cast<int64_t>(chunks[i].byte_offset));
+    (*ins)->Bind(5, static_cast<int64_t>(chunks[i].byte_length));
+    SG_RETURN_IF_ERROR((*ins)->Run());
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<store::Chunk>> SqliteDocumentStore::ListChunks(DocumentId id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "SELECT id, document_id, seq, text FROM chunks WHERE document_id = ? ORDER BY seq");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id);
+  std::vector<store::Chunk> out;
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
+    out.push_back({s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3)});
+  }));
+  return out;
+}
+
+StatusOr<std::vector<store::Chunk>> SqliteDocumentStore::GetChunks(
+    const std::vector<ChunkId>& ids) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st =
+      (*conn)->Prepare("SELECT id, document_id, seq, text FROM chunks WHERE id = ?");
+  if (!st.ok()) return st.status();
+  std::vector<store::Chunk> out;
+  for (ChunkId id : ids) {
+    (*st)->Bind(1, id);
+    StatusOr<bool> found = (*st)->One([&](const Statement& s) {
+      out.push_back({s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3)});
+    });
+    if (!found.ok()) return found.status();
+  }
+  return out;  // chunks deleted meanwhile are simply absent
+}
+
+Status SqliteDocumentStore::PutVectors(store::WriteTx& wtx, const std::string& embed_version,
+                                       size_t dimension, const std::vector<ChunkId>& chunk_ids,
+                                       const std::vector<float>& vectors) {
+  if (vectors.size() != chunk_ids.size() * dimension) {
+    return InvalidArgument("vector data does not match chunk count x dimension");
+  }
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Statement*> st = tx.Prepare(
+      "INSERT OR REPLACE INTO vectors(chunk_id, embed_version, dimension, data) VALUES (?,?,?,?)");
+  if (!st.ok()) return st.status();
+  for (size_t i = 0; i < chunk_ids.size(); ++i) {
+    (*st)->Reset();
+    (*st)->Bind(1, chunk_ids[i]).Bind(2, embed_version).Bind(3, static_cast<int64_t>(dimension));
+    (*st)->BindBlob(4, vectors.data() + i * dimension, dimension * sizeof(float));
+    SG_RETURN_IF_ERROR((*st)->Run());  // FK: fails if the chunk (document) was deleted
+  }
+  return Status::Ok();
+}
+
+Status SqliteDocumentStore::MarkReady(store::WriteTx& wtx, DocumentId id,
+                                      const std::string& embed_version) {
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Statement*> st = tx.Prepare(
+      "UPDATE documents SET ready = 1, embed_version = ?, updated_at = ? WHERE id = ?");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, embed_version).Bind(2, clock_->NowMs()).Bind(3, id);
+  SG_RETURN_IF_ERROR((*st)->Run());
+  return RequireChanged(tx, id);
+}
+
+namespace {
+
+std::span<const float> AsFloats(std::string_view blob) {
+  return {reinterpret_cast<const float*>(blob.data()), blob.size() / sizeof(float)};
+}
+
+}  // namespace
+
+Status SqliteDocumentStore::ForEachVector(
+    const std::string& embed_version,
+    const std::function<void(ChunkId, DocumentId, std::span<const float>)>& fn) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "SELECT v.chunk_id, c.document_id, v.data FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+      "WHERE v.embed_version = ? ORDER BY v.chunk_id");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, embed_version);
+  return (*st)->Each(
+      [&](const Statement& s) { fn(s.Int(0), s.Int(1), AsFloats(s.Blob(2))); });
+}
+
+StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> SqliteDocumentStore::DocumentVectors(
+    DocumentId id, const std::string& embed_version) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "SELECT v.chunk_id, v.data FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+      "WHERE c.document_id = ? AND v.embed_version = ? ORDER BY v.chunk_id");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id).Bind(2, embed_version);
+  std::vector<std::pair<ChunkId, std::vector<float>>> out;
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
+    std::span<const float> v = AsFloats(s.Blob(1));
+    out.emplace_back(s.Int(0), std::vector<float>(v.begin(), v.end()));
+  }));
+  return out;
+}
+
+StatusOr<store::DeletedDocument> SqliteDocumentStore::Delete(store::WriteTx& wtx, DocumentId id) {
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Document> doc = LoadDoc(tx.conn(), id);
+  if (!doc.ok()) return doc.status();
+  store::DeletedDocument deleted{*doc, {}};
+  StatusOr<Statement*> ids = tx.Prepare("SELECT id FROM chunks WHERE document_id = ?");
+  if (!ids.ok()) return ids.status();
+  (*ids)->Bind(1, id);
+  SG_RETURN_IF_ERROR(
+      (*ids)->Each([&](const Statement& s) { deleted.chunk_ids.push_back(s.Int(0)); }));
+  StatusOr<Statement*> del = tx.Prepare("DELETE FROM documents WHERE id = ?");
+  if (!del.ok()) return del.status();
+  (*del)->Bind(1, id);
+  SG_RETURN_IF_ERROR((*del)->Run());
+  return deleted;
+}
+
+}  // namespace scriptgen::sqlite

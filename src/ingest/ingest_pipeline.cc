@@ -1,0 +1,158 @@
+// Where each step keeps its result: extract -> document_texts, chunk -> chunks, embed -> vectors,
+// index -> documents.ready. Each later step reads its input back from the store rather than from
+// memory, so a step re-run after a crash sees exactly what the earlier (marked) step stored.
+//
+// The in-memory vector index is updated after the index step commits, outside the transaction:
+// it is derived state (rebuilt from the store at start), and VectorIndex::Add replaces an
+// existing label, so doing it again after a re-delivery is harmless.
+#include "ingest/ingest_pipeline.h"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "ingest/text_validation.h"
+#include "jobs/step_runner.h"
+#include "search/search_service.h"
+
+namespace scriptgen::ingest {
+namespace {
+
+const std::vector<std::string> kSteps = {"validate", "extract", "scrub", "chunk", "embed", "index"};
+
+StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Unavailable("cannot open blob " + path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<uint64_t>(in.tellg());
+  if (size > max_bytes) {
+    return InvalidArgument("document is larger than the " + std::to_string(max_bytes) +
+                           "-byte text limit");
+  }
+  in.seekg(0);
+  std::string data(size, '\0');
+  if (!in.read(data.data(), static_cast<std::streamsize>(size))) {
+    return Unavailable("cannot read blob " + path);
+  }
+  return data;
+}
+
+StatusOr<store::DocumentId> ParsePayload(const std::string& payload) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return InvalidArgument("ingest payload is not a JSON object");
+  const boost::json::value* id = v.as_object().if_contains("document_id");
+  if (id == nullptr || !id->is_int64() || id->as_int64() <= 0) {
+    return InvalidArgument("ingest payload lacks a positive document_id");
+  }
+  return id->as_int64();
+}
+
+}  // namespace
+
+IngestPipeline::IngestPipeline(IngestDeps deps, IngestOptions options)
+    : deps_(deps), options_(std::move(options)) {}
+
+std::string IngestPipeline::PayloadFor(store::DocumentId id) {
+  return boost::json::serialize(boost::json::object{{"document_id", id}});
+}
+
+Status IngestPipeline::Run(jobs::JobContext& ctx) {
+  StatusOr<store::DocumentId> id = ParsePayload(ctx.job().payload);
+  if (!id.ok()) return id.status();
+  StatusOr<store::Document> doc = deps_.documents->Get(*id);
+  if (doc.status().code() == Code::kNotFound) {
+    return Cancelled("document " + std::to_string(*id) + " was deleted");
+  }
+  if (!doc.ok()) return doc.status();
+  Status s = RunSteps(ctx, *doc);
+  if (!s.ok() && s.code() != Code::kCancelled &&
+      deps_.documents->Get(*id).status().code() == Code::kNotFound) {
+    return Cancelled("document " + std::to_string(*id) + " was deleted while being processed");
+  }
+  return s;
+}
+
+Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& doc) {
+  store::DocumentStore& docs = *deps_.documents;
+  const store::DocumentId id = doc.id;
+  jobs::StepRunner steps(ctx, *deps_.steps, StepKey(id), kSteps);
+
+  StatusOr<std::string> path = deps_.blobs->LocalPath(doc.blob_path);
+  if (!path.ok()) return path.status();
+
+  SG_RETURN_IF_ERROR(steps.Run("validate", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    std::ifstream in(*path, std::ios::binary);
+    if (!in) return Unavailable("cannot open blob of document " + std::to_string(id));
+    std::string head(64 * 1024, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+    SG_RETURN_IF_ERROR(ValidateTextDocument(doc.mime, doc.filename, head));
+    return jobs::StepStore::Effect();  // the mark is the result
+  }));
+
+  SG_RETURN_IF_ERROR(steps.Run("extract", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    StatusOr<std::string> raw = ReadFile(*path, options_.max_text_bytes);
+    if (!raw.ok()) return raw.status();
+    if (!IsValidUtf8(*raw)) return InvalidArgument("the file is not valid UTF-8 text");
+    auto text = std::make_shared<std::string>(NormalizeText(*raw));
+    return jobs::StepStore::Effect(
+        [&docs, id, text](store::WriteTx& tx) { return docs.PutText(tx, id, *text); });
+  }));
+
+  // Pass-through until the PII scrubber lands: the mark records that the text was looked at.
+  SG_RETURN_IF_ERROR(steps.Run("scrub", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    return jobs::StepStore::Effect();
+  }));
+
+  SG_RETURN_IF_ERROR(steps.Run("chunk", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    StatusOr<std::string> text = docs.GetText(id);
+    if (!text.ok()) return text.status();
+    auto chunks = std::make_shared<std::vector<store::NewChunk>>();
+    for (TextChunk& c : ChunkText(*text, options_.chunking)) {
+      chunks->push_back({std::move(c.text), c.byte_offset, c.byte_length});
+    }
+    return jobs::StepStore::Effect(
+        [&docs, id, chunks](store::WriteTx& tx) { return docs.ReplaceChunks(tx, id, *chunks); });
+  }));
+
+  SG_RETURN_IF_ERROR(steps.Run("embed", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    StatusOr<std::vector<store::Chunk>> chunks = docs.ListChunks(id);
+    if (!chunks.ok()) return chunks.status();
+    Embedder& embedder = *deps_.embedder;
+    auto ids = std::make_shared<std::vector<store::ChunkId>>();
+    auto vectors = std::make_shared<std::vector<float>>();
+    std::vector<std::string> batch;
+    std::vector<float> out;
+    const size_t n = chunks->size();
+    for (size_t i = 0; i < n; i += options_.embed_batch) {
+      SG_RETURN_IF_ERROR(ctx.CheckCancelled());
+      batch.clear();
+      for (size_t j = i; j < std::min(n, i + options_.embed_batch); ++j) {
+        batch.push_back((*chunks)[j].text);
+        ids->push_back((*chunks)[j].id);
+      }
+      SG_RETURN_IF_ERROR(embedder.Embed(batch, &out));
+      vectors->insert(vectors->end(), out.begin(), out.end());
+      // embed spans 4/6..5/6 of the job
+      const int percent = static_cast<int>(400 / 6 + (100 / 6) * (i + batch.size()) / std::max<size_t>(n, 1));
+      ctx.ReportProgress("embed", percent,
+                         std::to_string(i + batch.size()) + " of " + std::to_string(n) + " chunks");
+    }
+    const std::string version = embedder.version();
+    const size_t dim = embedder.dimension();
+    return jobs::StepStore::Effect([&docs, version, dim, ids, vectors](store::WriteTx& tx) {
+      return docs.PutVectors(tx, version, dim, *ids, *vectors);
+    });
+  }));
+
+  const std::string version = deps_.embedder->version();
+  SG_RETURN_IF_ERROR(steps.Run("index", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    return jobs::StepStore::Effect(
+        [&docs, id, version](store::WriteTx& tx) { return docs.MarkReady(tx, id, version); });
+  }));
+  if (deps_.search != nullptr) SG_RETURN_IF_ERROR(deps_.search->AddDocument(id));
+  return Status::Ok();
+}
+
+}  // namespace scriptgen::ingest

@@ -1,0 +1,120 @@
+// DocumentStore: the port through which use cases keep documents and everything derived from them
+// (extracted text, chunks, vectors). The embedded backend is SQLite (backends/sqlite); the store
+// is the source of truth, the vector index is derived from it.
+//
+// Methods that take a WriteTx enlist in the caller's transaction (see Transactor), so a pipeline
+// step's effect and its step mark, or a cascade delete across ports, commit together. Methods
+// without one are reads, or run their own transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/write_tx.h"
+#include "util/status.h"
+
+namespace scriptgen::store {
+
+using DocumentId = int64_t;
+using ChunkId = int64_t;
+
+struct Document {
+  DocumentId id = 0;
+  std::string filename;
+  std::string mime;  // as declared by the uploader until validation sniffs it
+  std::string sha256;  // hex, of the uploaded bytes
+  uint64_t size = 0;
+  std::string subject_id;       // data subject the document belongs to; empty if none
+  std::string idempotency_key;  // empty if none
+  std::string blob_path;        // relative to the data directory
+  int64_t job_id = 0;           // the ingest job
+  int chunk_count = 0;
+  std::string embed_version;  // empty until indexed
+  bool ready = false;         // searchable
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+struct NewDocument {
+  std::string filename;
+  std::string mime;
+  std::string sha256;
+  uint64_t size = 0;
+  std::string subject_id;
+  std::string idempotency_key;
+  std::string blob_path;
+};
+
+struct Chunk {
+  ChunkId id = 0;
+  DocumentId document_id = 0;
+  int seq = 0;  // position in the document
+  std::string text;
+};
+
+struct NewChunk {
+  std::string text;
+  uint64_t byte_offset = 0;
+  uint64_t byte_length = 0;
+};
+
+// What a cascade delete removed, for the caller to clean up outside the store after commit.
+struct DeletedDocument {
+  Document document;
+  std::vector<ChunkId> chunk_ids;
+};
+
+// Runs a function inside one write transaction of the store.
+class Transactor {
+ public:
+  virtual ~Transactor() = default;
+  virtual Status Run(std::function<Status(WriteTx&)> fn) = 0;
+};
+
+class DocumentStore {
+ public:
+  virtual ~DocumentStore() = default;
+
+  // Inserts the document and, in the same transaction, calls enqueue_job(tx, new id) to create
+  // its ingest job (whose id is stored with the document). If the idempotency key is already known: returns the
+  // existing document (created=false) when the bytes are the same (same sha256), AlreadyExists
+  // when they differ.
+  struct CreateResult {
+    Document document;
+    bool created = false;
+  };
+  virtual StatusOr<CreateResult> Create(const NewDocument& doc,
+                                        const std::function<StatusOr<int64_t>(WriteTx&, DocumentId)>& enqueue_job) = 0;
+
+  virtual StatusOr<Document> Get(DocumentId id) = 0;
+  // Documents with id > after_id in id order; subject_id filters when set.
+  virtual StatusOr<std::vector<Document>> List(DocumentId after_id, size_t limit,
+                                               const std::optional<std::string>& subject_id) = 0;
+
+  // Pipeline effects (inside the step's transaction). NotFound if the document is gone.
+  virtual Status PutText(WriteTx& tx, DocumentId id, const std::string& text) = 0;
+  virtual StatusOr<std::string> GetText(DocumentId id) = 0;
+  virtual Status ReplaceChunks(WriteTx& tx, DocumentId id, const std::vector<NewChunk>& chunks) = 0;
+  virtual StatusOr<std::vector<Chunk>> ListChunks(DocumentId id) = 0;
+  virtual StatusOr<std::vector<Chunk>> GetChunks(const std::vector<ChunkId>& ids) = 0;
+  // vectors: one row of `dimension` floats per chunk id, in the order of chunk_ids.
+  virtual Status PutVectors(WriteTx& tx, const std::string& embed_version, size_t dimension,
+                            const std::vector<ChunkId>& chunk_ids,
+                            const std::vector<float>& vectors) = 0;
+  virtual Status MarkReady(WriteTx& tx, DocumentId id, const std::string& embed_version) = 0;
+  // Calls fn for every stored vector of a version (index rebuild), in chunk id order.
+  virtual Status ForEachVector(const std::string& embed_version,
+                               const std::function<void(ChunkId, DocumentId,
+                                                        std::span<const float>)>& fn) = 0;
+  virtual StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> DocumentVectors(
+      DocumentId id, const std::string& embed_version) = 0;
+
+  // Cascade delete inside tx: the document, its text, chunks and vectors. NotFound if absent.
+  virtual StatusOr<DeletedDocument> Delete(WriteTx& tx, DocumentId id) = 0;
+};
+
+}  // namespace scriptgen::store
