@@ -50,10 +50,10 @@ void AddDlqRoutes(http::Router& router, const ApiServices& s) {
   router.Add("GET", "/v1/dlq", [s](http::Request& req) { return List(s, req); });
 
   router.Add("POST", "/v1/dlq/{id}/retry", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "job");
+    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
     if (!id.ok()) return http::ErrorResponse(id.status());
     if (Status r = s.queue->RetryDead(*id); !r.ok()) return http::ErrorResponse(r);
-    return Json(200, {{"id", *id}, {"state", "queued"}});
+    return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"state", "queued"}});
   });
 
   router.Add("POST", "/v1/dlq/retry", [s](http::Request& req) {
@@ -73,10 +73,10 @@ void AddDlqRoutes(http::Router& router, const ApiServices& s) {
   });
 
   router.Add("DELETE", "/v1/dlq/{id}", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "job");
+    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
     if (!id.ok()) return http::ErrorResponse(id.status());
     if (Status r = s.queue->PurgeDead(*id); !r.ok()) return http::ErrorResponse(r);
-    return Json(200, {{"id", *id}, {"purged", true}});
+    return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"purged", true}});
   });
 
   router.Add("DELETE", "/v1/dlq", [s](http::Request& req) {

@@ -16,14 +16,14 @@ namespace scriptgen::api {
 namespace {
 
 http::Response UploadResponse(const ingest::UploadResult& r) {
-  const int64_t doc = r.document.id, job = r.document.job_id;
-  return Json(r.created ? 202 : 200,
-              {{"document_id", doc},
-               {"job_id", job},
-               {"created", r.created},
-               {"document_url", "/v1/documents/" + std::to_string(doc)},
-               {"status_url", "/v1/jobs/" + std::to_string(job)},
-               {"events_url", "/v1/jobs/" + std::to_string(job) + "/events"}});
+  const std::string doc = PublicId(kDocumentPrefix, r.document.id);
+  const std::string job = PublicId(kJobPrefix, r.document.job_id);
+  return Json(r.created ? 202 : 200, {{"document_id", doc},
+                                      {"job_id", job},
+                                      {"created", r.created},
+                                      {"document_url", "/v1/documents/" + doc},
+                                      {"status_url", "/v1/jobs/" + job},
+                                      {"events_url", "/v1/jobs/" + job + "/events"}});
 }
 
 http::Response Upload(const ApiServices& s, const ApiOptions& o, http::Request& req) {
@@ -85,7 +85,7 @@ void AddDocumentRoutes(http::Router& router, const ApiServices& s, const ApiOpti
   });
 
   router.Add("GET", "/v1/documents/{id}", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "document");
+    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kDocumentPrefix, "document");
     if (!id.ok()) return http::ErrorResponse(id.status());
     StatusOr<ingest::DocumentView> v = s.documents->Get(*id);
     if (!v.ok()) return http::ErrorResponse(v.status());
@@ -93,11 +93,11 @@ void AddDocumentRoutes(http::Router& router, const ApiServices& s, const ApiOpti
   });
 
   router.Add("DELETE", "/v1/documents/{id}", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "document");
+    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kDocumentPrefix, "document");
     if (!id.ok()) return http::ErrorResponse(id.status());
     StatusOr<ingest::DeleteResult> r = s.documents->Delete(*id);
     if (!r.ok()) return http::ErrorResponse(r.status());
-    return Json(200, {{"document_id", *id},
+    return Json(200, {{"document_id", PublicId(kDocumentPrefix, *id)},
                       {"deleted", r->deleted},
                       {"chunks_removed", r->chunks_removed}});
   });

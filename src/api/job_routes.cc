@@ -19,7 +19,7 @@ namespace scriptgen::api {
 namespace {
 
 http::Response GetJob(const ApiServices& s, http::Request& req) {
-  StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "job");
+  StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
   StatusOr<jobs::Job> job = s.queue->Get(*id);
   if (!job.ok()) return http::ErrorResponse(job.status());
@@ -51,12 +51,12 @@ http::Response ListJobs(const ApiServices& s, http::Request& req) {
 }
 
 http::Response CancelJob(const ApiServices& s, http::Request& req) {
-  StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "job");
+  StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
   StatusOr<jobs::JobState> state = s.queue->Cancel(*id);
   if (!state.ok()) return http::ErrorResponse(state.status());
   const bool done = *state == jobs::JobState::kCancelled;
-  return Json(done ? 200 : 202, {{"id", *id},
+  return Json(done ? 200 : 202, {{"id", PublicId(kJobPrefix, *id)},
                                  {"state", jobs::StateName(*state)},
                                  {"cancel_requested", !done}});
 }
@@ -107,7 +107,7 @@ void SendSnapshot(http::SseStream& stream, StreamState& st, const jobs::Job& job
 
 std::optional<http::Response> Events(const ApiServices& s, http::Request& req,
                                      std::shared_ptr<http::SseStream> stream) {
-  StatusOr<int64_t> id = ParseId(req.path_params.at("id"), "job");
+  StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
   StatusOr<jobs::Job> job = s.queue->Get(*id);
   if (!job.ok()) return http::ErrorResponse(job.status());

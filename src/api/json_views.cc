@@ -1,5 +1,6 @@
 #include "api/json_views.h"
 
+#include "api/request_parsing.h"
 #include "util/time_format.h"
 
 namespace scriptgen::api {
@@ -24,7 +25,7 @@ boost::json::value ErrorJson(const std::optional<jobs::JobError>& e) {
 }  // namespace
 
 boost::json::object JobJson(const jobs::Job& job) {
-  boost::json::object o{{"id", job.id},
+  boost::json::object o{{"id", PublicId(kJobPrefix, job.id)},
                         {"type", job.type},
                         {"state", jobs::StateName(job.state)},
                         {"attempts", job.attempts},
@@ -55,7 +56,7 @@ boost::json::object DeadJobJson(const jobs::Job& job,
 
 boost::json::object DocumentJson(const ingest::DocumentView& view) {
   const store::Document& d = view.document;
-  return {{"id", d.id},
+  return {{"id", PublicId(kDocumentPrefix, d.id)},
           {"filename", d.filename},
           {"state", view.state},
           {"mime", d.mime},
@@ -63,7 +64,7 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
           {"sha256", d.sha256},
           {"subject_id", d.subject_id.empty() ? boost::json::value(nullptr)
                                               : boost::json::value(d.subject_id)},
-          {"job_id", d.job_id},
+          {"job_id", PublicId(kJobPrefix, d.job_id)},
           {"chunk_count", d.chunk_count},
           {"embed_version", d.embed_version.empty() ? boost::json::value(nullptr)
                                                     : boost::json::value(d.embed_version)},
@@ -72,15 +73,15 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
 }
 
 boost::json::object SearchResultJson(const search::SearchResult& r) {
-  return {{"document_id", r.document_id},
-          {"chunk_id", r.chunk_id},
+  return {{"document_id", PublicId(kDocumentPrefix, r.document_id)},
+          {"chunk_id", PublicId(kChunkPrefix, r.chunk_id)},
           {"score", r.score},
           {"text", r.text},
           {"filename", r.filename}};
 }
 
 boost::json::object EventJson(const jobs::JobEvent& e) {
-  boost::json::object o{{"job_id", e.job_id},
+  boost::json::object o{{"job_id", PublicId(kJobPrefix, e.job_id)},
                         {"seq", e.seq},
                         {"state", jobs::StateName(e.state)},
                         {"at", Timestamp(e.at_ms)}};

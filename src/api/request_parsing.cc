@@ -16,8 +16,16 @@ std::optional<int64_t> ParsePositive(std::string_view s) {
 
 }  // namespace
 
-StatusOr<int64_t> ParseId(const std::string& text, std::string_view what) {
-  std::optional<int64_t> v = ParsePositive(text);
+std::string PublicId(std::string_view prefix, int64_t id) {
+  return std::string(prefix) + std::to_string(id);
+}
+
+StatusOr<int64_t> ParsePublicId(const std::string& text, std::string_view prefix,
+                                std::string_view what) {
+  std::optional<int64_t> v;
+  if (text.size() > prefix.size() && text.compare(0, prefix.size(), prefix) == 0) {
+    v = ParsePositive(std::string_view(text).substr(prefix.size()));
+  }
   if (!v) return NotFound(std::string(what) + " '" + text.substr(0, 64) + "' does not exist");
   return *v;
 }

@@ -12,9 +12,17 @@
 
 namespace scriptgen::api {
 
-// A positive decimal id without sign or leading junk; anything else is NotFound (an id that
+// Public ids are typed: "doc_42", "job_42", "chunk_42" (the store's integer ids behind a prefix),
+// so an id of one kind can never be mistaken for another and ids are easy to grep in logs.
+inline constexpr std::string_view kDocumentPrefix = "doc_";
+inline constexpr std::string_view kJobPrefix = "job_";
+inline constexpr std::string_view kChunkPrefix = "chunk_";
+std::string PublicId(std::string_view prefix, int64_t id);
+
+// The integer behind a public id with the given prefix; anything else is NotFound (an id that
 // cannot exist), which is what a client probing /v1/jobs/abc should see.
-StatusOr<int64_t> ParseId(const std::string& text, std::string_view what);
+StatusOr<int64_t> ParsePublicId(const std::string& text, std::string_view prefix,
+                                std::string_view what);
 
 struct Paging {
   int64_t after_id = 0;
