@@ -98,7 +98,8 @@ void MemoryQueue::PublishLocked(JobId id, JobState state, std::string error) {
   bus_->Publish(std::move(e));
 }
 
-EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t now) {
+EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t now,
+                                         bool claimable) {
   if (!request.idempotency_key.empty()) {
     if (auto it = by_key_.find(request.idempotency_key); it != by_key_.end()) {
       return {it->second, false};
@@ -114,7 +115,9 @@ EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t 
   job.created_ms = job.updated_ms = now;
   job.run_at_ms = now + request.delay.count();
   job.state = request.delay.count() > 0 ? JobState::kScheduled : JobState::kQueued;
-  if (job.state == JobState::kQueued) {
+  if (!claimable) {
+    // Made claimable by EnqueueInTx's after-commit hook.
+  } else if (job.state == JobState::kQueued) {
     ready_.insert(job.id);
   } else {
     scheduled_.emplace(job.run_at_ms, job.id);
@@ -131,6 +134,30 @@ StatusOr<EnqueueResult> MemoryQueue::Enqueue(const EnqueueRequest& request) {
   StatusOr<std::vector<EnqueueResult>> r = EnqueueBatch(std::span(&request, 1));
   if (!r.ok()) return r.status();
   return r->front();
+}
+
+StatusOr<EnqueueResult> MemoryQueue::EnqueueInTx(store::WriteTx& tx,
+                                                 const EnqueueRequest& request) {
+  if (request.type.empty()) return InvalidArgument("job type must not be empty");
+  if (request.delay.count() < 0) return InvalidArgument("delay must not be negative");
+  EnqueueResult result;
+  {
+    std::lock_guard lock(mu_);
+    result = EnqueueLocked(request, clock_->NowMs(), /*claimable=*/false);
+  }
+  if (result.created) {
+    tx.AfterCommit([this, id = result.id] {
+      {
+        std::lock_guard lock(mu_);
+        auto it = jobs_.find(id);
+        if (it == jobs_.end()) return;
+        if (it->second.state == JobState::kQueued) ready_.insert(id);
+        if (it->second.state == JobState::kScheduled) scheduled_.emplace(it->second.run_at_ms, id);
+      }
+      NotifyWork();
+    });
+  }
+  return result;
 }
 
 StatusOr<std::vector<EnqueueResult>> MemoryQueue::EnqueueBatch(

@@ -24,6 +24,9 @@ class MemoryQueue final : public JobQueue {
               size_t max_finished = 100000);
 
   StatusOr<EnqueueResult> Enqueue(const EnqueueRequest& request) override;
+  // The job exists at once (its id is needed inside tx) but becomes claimable only after tx
+  // commits, so a worker never sees a job whose subject row is not yet visible.
+  StatusOr<EnqueueResult> EnqueueInTx(store::WriteTx& tx, const EnqueueRequest& request) override;
   StatusOr<std::vector<EnqueueResult>> EnqueueBatch(
       std::span<const EnqueueRequest> requests) override;
   StatusOr<std::vector<Job>> Claim(const ClaimRequest& request) override;
@@ -45,7 +48,7 @@ class MemoryQueue final : public JobQueue {
   const RetryPolicy& retry_policy() const override { return policy_; }
 
  private:
-  EnqueueResult EnqueueLocked(const EnqueueRequest& request, int64_t now);
+  EnqueueResult EnqueueLocked(const EnqueueRequest& request, int64_t now, bool claimable = true);
   // Moves job to a new state, keeping the indexes in step and publishing the change.
   void SetStateLocked(Job& job, JobState to, int64_t now);
   void PublishLocked(JobId id, JobState state, std::string error);

@@ -19,6 +19,7 @@
 
 #include "jobs/job.h"
 #include "jobs/retry_policy.h"
+#include "store/write_tx.h"
 #include "util/status.h"
 
 namespace scriptgen::jobs {
@@ -30,6 +31,12 @@ class JobQueue {
   // Adds a job (state queued, or scheduled when delayed). With an idempotency key that is already
   // known, returns the existing job with created=false and changes nothing.
   virtual StatusOr<EnqueueResult> Enqueue(const EnqueueRequest& request) = 0;
+  // Enqueues as part of the caller's store transaction, so e.g. a document row and its ingest job
+  // exist together or not at all. Backends that live in the store's database (SQLite) join tx;
+  // the others enqueue at once, and a job whose transaction then rolls back finds its subject
+  // missing and ends as a bad_input dead letter (the memory backend; Redis uses an outbox).
+  virtual StatusOr<EnqueueResult> EnqueueInTx(store::WriteTx& tx,
+                                              const EnqueueRequest& request) = 0;
   // Many jobs in one transaction; results in request order.
   virtual StatusOr<std::vector<EnqueueResult>> EnqueueBatch(
       std::span<const EnqueueRequest> requests) = 0;

@@ -1,0 +1,309 @@
+"""End-to-end tests of the HTTP API and the ingest pipeline against the real binary."""
+import glob
+import hashlib
+import json
+import os
+import random
+import string
+import time
+import unittest
+
+from server_fixture import Server, TOKEN
+
+
+def unique_word():
+    return "zq" + "".join(random.choice(string.ascii_lowercase) for _ in range(12))
+
+
+class ApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_upload_watch_search_delete(self):
+        s = self.server
+        word = unique_word()
+        text = f"Notes for a launch video.\n\nThe {word} appears only here.\n".encode()
+        status, r = s.upload("launch.txt", text)
+        self.assertEqual(status, 202, r)
+        doc, job = r["document_id"], r["job_id"]
+        self.assertTrue(doc.startswith("doc_") and job.startswith("job_"))
+        self.assertEqual(r["events_url"], f"/v1/jobs/{job}/events")
+
+        status, events, _ = s.sse(r["events_url"])
+        self.assertEqual(status, 200)
+        kinds = [e[0] for e in events]
+        self.assertIn("progress", kinds)
+        self.assertEqual(events[-1][0], "state")
+        self.assertEqual(events[-1][2]["state"], "succeeded")
+        steps = [e[2]["progress"]["step"] for e in events if e[0] == "progress"]
+        self.assertEqual(sorted(set(steps)),
+                         sorted({"validate", "extract", "scrub", "chunk", "embed", "index"}))
+
+        status, d = s.json("GET", f"/v1/documents/{doc}")
+        self.assertEqual(status, 200)
+        self.assertEqual(d["state"], "ready")
+        self.assertEqual(d["size"], len(text))
+        self.assertGreaterEqual(d["chunk_count"], 1)
+        self.assertTrue(d["embed_version"].startswith("hash-"))
+        self.assertEqual(d["sha256"], hashlib.sha256(text).hexdigest())
+
+        status, res = s.json("POST", "/v1/search", {"query": word, "k": 3})
+        self.assertEqual(status, 200, res)
+        self.assertEqual(res["results"][0]["document_id"], doc)
+        self.assertIn(word, res["results"][0]["text"])
+
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+        blobs_before = [p for p in glob.glob(os.path.join(s.data_dir, "blobs", "*", "*"))
+                        if read(p) == text]
+        self.assertEqual(len(blobs_before), 1)
+
+        status, r = s.json("DELETE", f"/v1/documents/{doc}")
+        self.assertEqual(status, 200)
+        self.assertTrue(r["deleted"])
+        status, r = s.json("DELETE", f"/v1/documents/{doc}")  # idempotent
+        self.assertEqual(status, 200)
+        self.assertFalse(r["deleted"])
+        status, err = s.json("GET", f"/v1/documents/{doc}")
+        self.assertEqual(status, 404)
+        self.assertEqual(err["error"]["code"], "not_found")
+        status, res = s.json("POST", "/v1/search", {"query": word, "k": 5})
+        self.assertNotIn(doc, [x["document_id"] for x in res["results"]])
+        self.assertFalse(os.path.exists(blobs_before[0]))
+
+    def test_multipart_upload(self):
+        s = self.server
+        word = unique_word()
+        boundary = "----sgboundary42"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"notes.md\"\r\nContent-Type: text/markdown\r\n\r\n"
+                f"# Title\n\n{word} in markdown.\r\n--{boundary}--\r\n").encode()
+        status, r = s.json("POST", "/v1/documents", body,
+                           {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        self.assertEqual(status, 202, r)
+        self.assertEqual(s.wait_job(r["job_id"])["state"], "succeeded")
+        status, d = s.json("GET", f"/v1/documents/{r['document_id']}")
+        self.assertEqual(d["filename"], "notes.md")
+        self.assertEqual(d["mime"], "text/markdown")
+        status, res = s.json("POST", "/v1/search", {"query": word})
+        self.assertEqual(res["results"][0]["document_id"], r["document_id"])
+
+    def test_idempotency_key_replay_and_conflict(self):
+        s = self.server
+        key = {"Idempotency-Key": "idem-" + unique_word()}
+        st1, a = s.upload("i.txt", b"same body", headers=key)
+        st2, b = s.upload("i.txt", b"same body", headers=key)
+        self.assertEqual(st1, 202)
+        self.assertEqual(st2, 200)
+        self.assertEqual(a["document_id"], b["document_id"])
+        self.assertEqual(a["job_id"], b["job_id"])
+        self.assertFalse(b["created"])
+        st3, c = s.upload("i.txt", b"other body", headers=key)
+        self.assertEqual(st3, 409)
+        self.assertEqual(c["error"]["code"], "idempotency_conflict")
+
+    def test_error_paths_have_json_bodies(self):
+        s = self.server
+        cases = [
+            ("GET", "/v1/jobs/does-not-exist", None, {}, 404),
+            ("GET", "/v1/documents/doc_999999", None, {}, 404),
+            ("GET", "/v1/documents/job_1", None, {}, 404),  # wrong kind of id
+            ("PUT", "/v1/documents", b"x", {}, 405),
+            ("GET", "/v1/nope", None, {}, 404),
+            ("POST", "/v1/search", b"{not json", {"Content-Type": "application/json"}, 400),
+            ("POST", "/v1/search", b'{"query": ""}', {"Content-Type": "application/json"}, 400),
+            ("POST", "/v1/search", b'{"query": "x", "k": 0}', {}, 400),
+            ("POST", "/v1/search", b'{"query": "x", "k": 100000}', {}, 400),
+            ("GET", "/v1/jobs?state=bogus", None, {}, 400),
+            ("GET", "/v1/documents?limit=0", None, {}, 400),
+            ("GET", "/v1/documents?cursor=abc", None, {}, 400),
+            ("POST", "/v1/documents?filename=a.png", b"\x89PNG", {"Content-Type": "image/png"},
+             415),
+            ("POST", "/v1/documents?filename=a.txt", b"", {"Content-Type": "text/plain"}, 400),
+            ("POST", "/v1/documents", b"no name", {"Content-Type": "text/plain"}, 400),
+            ("POST", "/v1/dlq/retry", b'{"error_class": "nope"}', {}, 400),
+            ("POST", "/v1/jobs/job_999999/cancel", None, {}, 404),
+        ]
+        for method, path, body, headers, want in cases:
+            with self.subTest(method=method, path=path):
+                status, hdrs, data = s.request(method, path, body, headers)
+                self.assertEqual(status, want, data)
+                err = json.loads(data)["error"]
+                self.assertTrue(err["code"])
+                self.assertTrue(err["message"])
+                self.assertIn("x-request-id", hdrs)
+        status, hdrs, _ = s.request("PUT", "/v1/documents", b"x")
+        self.assertIn("POST", hdrs["allow"])
+
+    def test_unauthenticated_and_bad_token(self):
+        s = self.server
+        status, hdrs, data = s.request("GET", "/v1/documents", auth=False)
+        self.assertEqual(status, 401)
+        self.assertEqual(json.loads(data)["error"]["code"], "unauthenticated")
+        status, _, _ = s.request("GET", "/v1/documents",
+                                 headers={"Authorization": "Bearer wrong-token-wrong-token"})
+        self.assertEqual(status, 401)
+        status, _, _ = s.request("GET", "/healthz", auth=False)
+        self.assertEqual(status, 200)
+        self.assertNotIn(TOKEN, s.log())
+
+    def test_sse_resume_with_last_event_id(self):
+        s = self.server
+        status, r = s.upload("sse.txt", ("Some text. " * 500).encode())
+        self.assertEqual(status, 202)
+        _, events, _ = s.sse(r["events_url"])
+        ids = [int(e[1]) for e in events if e[1]]
+        self.assertEqual(ids, sorted(ids))
+        self.assertGreater(len(ids), 3)
+        cut = ids[len(ids) // 2]
+        _, resumed, _ = s.sse(r["events_url"], headers={"Last-Event-ID": str(cut)})
+        self.assertEqual([int(e[1]) for e in resumed], [i for i in ids if i > cut])
+        self.assertEqual(resumed[-1][2]["state"], "succeeded")
+        # A stream of an already finished job with nothing newer ends at once with its state.
+        _, last, _ = s.sse(r["events_url"], headers={"Last-Event-ID": str(ids[-1])})
+        self.assertEqual(len(last), 1)
+        self.assertEqual(last[0][2]["state"], "succeeded")
+
+    def test_unsupported_content_is_dead_lettered_with_recommendation(self):
+        s = self.server
+        status, r = s.upload("binary.txt", b"\x00\x01\x02 not text \x00")
+        self.assertEqual(status, 202)
+        job = s.wait_job(r["job_id"])
+        self.assertEqual(job["state"], "dead")
+        self.assertEqual(job["attempts"], 1)  # permanent: no retry
+        self.assertEqual(job["error"]["class"], "unsupported_type")
+        status, dlq = s.json("GET", "/v1/dlq?error_class=unsupported_type")
+        self.assertEqual(status, 200)
+        mine = [j for j in dlq["jobs"] if j["id"] == r["job_id"]]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(len(mine[0]["error_history"]), 1)
+        self.assertIn("Convert", mine[0]["error"]["recommendation"])
+        status, d = s.json("GET", f"/v1/documents/{r['document_id']}")
+        self.assertEqual(d["state"], "failed")
+        # Retry one: it fails the same way, and lands in the DLQ again.
+        status, _ = s.json("POST", f"/v1/dlq/{r['job_id']}/retry")
+        self.assertEqual(status, 200)
+        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
+        status, out = s.json("POST", "/v1/dlq/retry", {"error_class": "unsupported_type"})
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(out["retried"], 1)
+        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
+        status, _ = s.json("DELETE", f"/v1/dlq/{r['job_id']}")
+        self.assertEqual(status, 200)
+        status, _ = s.json("GET", f"/v1/jobs/{r['job_id']}")
+        self.assertEqual(status, 404)
+
+    def test_lists_page_with_cursor(self):
+        s = self.server
+        for i in range(5):
+            s.upload(f"page{i}.txt", f"page {i} {unique_word()}".encode())
+        seen, cursor = [], ""
+        while True:
+            status, page = s.json("GET", "/v1/documents?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            self.assertEqual(status, 200)
+            self.assertLessEqual(len(page["documents"]), 2)
+            seen += [d["id"] for d in page["documents"]]
+            for d in page["documents"]:
+                self.assertIn("chunk_count", d)
+                self.assertIn("state", d)
+            if not page["next"]:
+                break
+            cursor = page["next"]
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertGreaterEqual(len(seen), 5)
+        status, jobs = s.json("GET", "/v1/jobs?state=succeeded&limit=100")
+        self.assertEqual(status, 200)
+        self.assertTrue(all(j["state"] == "succeeded" for j in jobs["jobs"]))
+
+    def test_upload_over_the_size_limit_is_413(self):
+        small = Server(extra_args=["--max-upload-mb", "1"]).start()
+        try:
+            status, hdrs, data = small.request("POST", "/v1/documents?filename=big.txt",
+                                                b"a" * (1024 * 1024 + 1),
+                                                {"Content-Type": "text/plain"})
+            self.assertEqual(status, 413)
+            self.assertTrue(json.loads(data)["error"]["code"])
+            status, page = small.json("GET", "/v1/documents")
+            self.assertEqual(page["documents"], [])
+            self.assertEqual(os.listdir(os.path.join(small.data_dir, "staging")), [])
+        finally:
+            small.cleanup()
+
+    def test_in_process_mode_runs_the_same_pipeline(self):
+        mem = Server(env={"USE_DURABLE_WORKER": "false"}).start()
+        try:
+            word = unique_word()
+            status, r = mem.upload("m.txt", f"in memory {word}".encode())
+            self.assertEqual(status, 202)
+            self.assertEqual(mem.wait_job(r["job_id"])["state"], "succeeded")
+            _, res = mem.json("POST", "/v1/search", {"query": word})
+            self.assertEqual(res["results"][0]["document_id"], r["document_id"])
+        finally:
+            mem.cleanup()
+
+
+class CrashTest(unittest.TestCase):
+    """100 documents, SIGKILL mid-processing, restart: all succeed, chunk counts as uncrashed."""
+
+    def docs(self):
+        rng = random.Random(7)
+        out = {}
+        for i in range(100):
+            n = rng.randint(50, 1500)
+            out[f"c{i:03d}.txt"] = "\n\n".join(
+                f"Paragraph {p} of document {i}. " + "words and sentences about launches. " * rng.randint(1, 20)
+                for p in range(n // 10 + 1)).encode()
+        return out
+
+    def upload_all(self, server, docs):
+        jobs = {}
+        for name, data in docs.items():
+            status, r = server.upload(name, data)
+            self.assertEqual(status, 202, r)
+            jobs[name] = r["job_id"]
+        return jobs
+
+    def chunk_counts(self, server):
+        _, page = server.json("GET", "/v1/documents?limit=1000")
+        return {d["filename"]: d["chunk_count"] for d in page["documents"]}
+
+    def test_sigkill_mid_processing_loses_and_duplicates_nothing(self):
+        docs = self.docs()
+        reference = Server(extra_args=["--workers", "2"]).start()
+        try:
+            for job in self.upload_all(reference, docs).values():
+                self.assertEqual(reference.wait_job(job)["state"], "succeeded")
+            expected = self.chunk_counts(reference)
+        finally:
+            reference.cleanup()
+
+        crashed = Server(extra_args=["--workers", "2"]).start()
+        try:
+            jobs = self.upload_all(crashed, docs)
+            # Kill while some are done and some are not.
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                _, page = crashed.json("GET", "/v1/jobs?state=succeeded&limit=1000")
+                if len(page["jobs"]) >= 10:
+                    break
+                time.sleep(0.01)
+            crashed.kill9()
+            crashed.start()
+            for name, job in jobs.items():
+                self.assertEqual(crashed.wait_job(job, timeout=120)["state"], "succeeded", name)
+            self.assertEqual(self.chunk_counts(crashed), expected)
+            # Search still finds documents indexed before the crash (index rebuilt from the store).
+            _, res = crashed.json("POST", "/v1/search", {"query": "Paragraph 3 of document 42", "k": 5})
+            self.assertIn("c042.txt", [r["filename"] for r in res["results"]])
+        finally:
+            crashed.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
