@@ -64,8 +64,7 @@ void AddDlqRoutes(http::Router& router, const ApiServices& s) {
       return http::ErrorResponse(400, "invalid_argument",
                                  "body must be {\"error_class\": \"<class>\"}");
     }
-    StatusOr<std::optional<jobs::ErrorClass>> cls =
-        ClassParam(std::string(c->as_string().c_str()));
+    StatusOr<std::optional<jobs::ErrorClass>> cls = ClassParam(std::string(c->as_string().c_str()));
     if (!cls.ok()) return http::ErrorResponse(cls.status());
     StatusOr<int> n = s.queue->RetryDeadByClass(**cls);
     if (!n.ok()) return http::ErrorResponse(n.status());

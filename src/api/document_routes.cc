@@ -37,8 +37,8 @@ http::Response Upload(const ApiServices& s, const ApiOptions& o, http::Request& 
     up.staged_path = part->path;
     up.sha256_hex = part->sha256_hex;
     up.size = part->size;
-    up.filename = req.QueryParam("filename").value_or(
-        std::filesystem::path(part->filename).filename().string());
+    up.filename = req.QueryParam("filename")
+                      .value_or(std::filesystem::path(part->filename).filename().string());
     up.mime = part->content_type;
   } else {
     up.staged_path = req.body_file;

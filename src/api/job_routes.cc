@@ -95,8 +95,9 @@ void SendSnapshot(http::SseStream& stream, StreamState& st, const jobs::Job& job
   if (job.last_error) e.error = job.last_error->message;
   boost::json::object data = EventJson(e);
   data.erase("seq");
-  data["progress"] = boost::json::object{
-      {"step", job.progress.step}, {"percent", job.progress.percent}, {"message", job.progress.message}};
+  data["progress"] = boost::json::object{{"step", job.progress.step},
+                                         {"percent", job.progress.percent},
+                                         {"message", job.progress.message}};
   stream.Send("state", "", boost::json::serialize(data));
   st.sent_any = true;
   if (jobs::IsTerminal(job.state)) {
@@ -114,8 +115,8 @@ std::optional<http::Response> Events(const ApiServices& s, http::Request& req,
 
   auto st = std::make_shared<StreamState>();
   // Replays retained events after Last-Event-ID synchronously, then delivers live ones.
-  std::shared_ptr<jobs::ProgressBus::Subscription> sub = s.bus->Subscribe(
-      *id, LastEventId(req), [stream, st](const jobs::JobEvent& e) {
+  std::shared_ptr<jobs::ProgressBus::Subscription> sub =
+      s.bus->Subscribe(*id, LastEventId(req), [stream, st](const jobs::JobEvent& e) {
         if (!st->ended) SendEvent(*stream, *st, e);
       });
   stream->OnClose([sub]() mutable { sub.reset(); });

@@ -25,17 +25,13 @@ boost::json::value ErrorJson(const std::optional<jobs::JobError>& e) {
 }  // namespace
 
 boost::json::object JobJson(const jobs::Job& job) {
-  boost::json::object o{{"id", PublicId(kJobPrefix, job.id)},
-                        {"type", job.type},
-                        {"state", jobs::StateName(job.state)},
-                        {"attempts", job.attempts},
-                        {"max_attempts", job.max_attempts},
-                        {"cancel_requested", job.cancel_requested},
-                        {"progress", ProgressJson(job.progress)},
-                        {"error", ErrorJson(job.last_error)},
-                        {"created_at", Timestamp(job.created_ms)},
-                        {"updated_at", Timestamp(job.updated_ms)},
-                        {"finished_at", Timestamp(job.finished_ms)}};
+  boost::json::object o{
+      {"id", PublicId(kJobPrefix, job.id)},       {"type", job.type},
+      {"state", jobs::StateName(job.state)},      {"attempts", job.attempts},
+      {"max_attempts", job.max_attempts},         {"cancel_requested", job.cancel_requested},
+      {"progress", ProgressJson(job.progress)},   {"error", ErrorJson(job.last_error)},
+      {"created_at", Timestamp(job.created_ms)},  {"updated_at", Timestamp(job.updated_ms)},
+      {"finished_at", Timestamp(job.finished_ms)}};
   if (job.state == jobs::JobState::kScheduled) o["retry_at"] = Timestamp(job.run_at_ms);
   return o;
 }
@@ -62,8 +58,8 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
           {"mime", d.mime},
           {"size", d.size},
           {"sha256", d.sha256},
-          {"subject_id", d.subject_id.empty() ? boost::json::value(nullptr)
-                                              : boost::json::value(d.subject_id)},
+          {"subject_id",
+           d.subject_id.empty() ? boost::json::value(nullptr) : boost::json::value(d.subject_id)},
           {"job_id", PublicId(kJobPrefix, d.job_id)},
           {"chunk_count", d.chunk_count},
           {"embed_version", d.embed_version.empty() ? boost::json::value(nullptr)

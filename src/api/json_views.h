@@ -14,7 +14,8 @@ namespace scriptgen::api {
 
 boost::json::object JobJson(const jobs::Job& job);
 // A dead job with its error history and the recommendation of its error class.
-boost::json::object DeadJobJson(const jobs::Job& job, const std::vector<jobs::ErrorRecord>& history);
+boost::json::object DeadJobJson(const jobs::Job& job,
+                                const std::vector<jobs::ErrorRecord>& history);
 boost::json::object DocumentJson(const ingest::DocumentView& view);
 boost::json::object SearchResultJson(const search::SearchResult& result);
 // The data of an SSE event.

@@ -35,8 +35,7 @@ StatusOr<Paging> ParsePaging(const http::Request& req, size_t max_limit) {
   if (auto limit = req.QueryParam("limit")) {
     std::optional<int64_t> v = ParsePositive(*limit);
     if (!v || static_cast<size_t>(*v) > max_limit) {
-      return InvalidArgument("limit must be an integer between 1 and " +
-                             std::to_string(max_limit));
+      return InvalidArgument("limit must be an integer between 1 and " + std::to_string(max_limit));
     }
     p.limit = static_cast<size_t>(*v);
   }

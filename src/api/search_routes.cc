@@ -19,13 +19,13 @@ void AddSearchRoutes(http::Router& router, const ApiServices& s) {
     }
     int64_t k = 5;
     if (const boost::json::value* kv = body->if_contains("k")) {
-      if (!kv->is_int64()) return http::ErrorResponse(400, "invalid_argument", "\"k\" must be an integer");
+      if (!kv->is_int64())
+        return http::ErrorResponse(400, "invalid_argument", "\"k\" must be an integer");
       k = kv->as_int64();
     }
     if (k < 1) return http::ErrorResponse(400, "invalid_argument", "\"k\" must be at least 1");
-    StatusOr<std::vector<search::SearchResult>> results =
-        s.search->Search(std::string(q->as_string().c_str(), q->as_string().size()),
-                         static_cast<size_t>(k));
+    StatusOr<std::vector<search::SearchResult>> results = s.search->Search(
+        std::string(q->as_string().c_str(), q->as_string().size()), static_cast<size_t>(k));
     if (!results.ok()) return http::ErrorResponse(results.status());
     boost::json::array out;
     for (const search::SearchResult& r : *results) out.push_back(SearchResultJson(r));

@@ -66,7 +66,8 @@ void WaitForSucceeded(const jobs::WorkerPool& pool, uint64_t target) {
 }
 
 // The naive durable queue this one is measured against: one INSERT per transaction, each with its
-// own fsync (synchronous=FULL), from one thread — what "durable enqueue" costs without group commit.
+// own fsync (synchronous=FULL), from one thread — what "durable enqueue" costs without group
+// commit.
 double NaiveCommitsPerSecond(const std::string& dir, int count) {
   auto conn = sqlite::Connection::Open(dir + "/naive.db", {});
   if (!conn.ok() ||

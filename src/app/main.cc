@@ -19,15 +19,16 @@ int main(int argc, char** argv) {
   serve->add_option("--data-dir", so.data_dir, "Directory for the database and uploaded files")
       ->envname("SCRIPTGEN_DATA_DIR")
       ->capture_default_str();
-  serve->add_option("--workers", so.workers, "Worker threads (0: one per core)")
+  serve->add_option("--workers", so.workers, "Worker threads (0: two per core, at least 4)")
       ->envname("SCRIPTGEN_WORKERS")
       ->check(CLI::Range(0, 1024));
   serve->add_option("--max-upload-mb", so.max_upload_mb, "Largest accepted upload, in MiB")
       ->envname("SCRIPTGEN_MAX_UPLOAD_MB")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  serve->add_option("--durable-worker", so.durable_worker,
-                    "true: jobs go through the durable queue; false: in-process, not persisted")
+  serve
+      ->add_option("--durable-worker", so.durable_worker,
+                   "true: jobs go through the durable queue; false: in-process, not persisted")
       ->envname("USE_DURABLE_WORKER")
       ->capture_default_str();
   serve->add_option("--embed-dim", so.embed_dimension, "Dimension of the default hash embedder")

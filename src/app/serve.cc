@@ -58,7 +58,8 @@ int RunServe(const ServeOptions& o) {
   stdfs::create_directories(staging, ec);
   if (ec) return Fail("cannot create data directory " + data.string(), Unavailable(ec.message()));
   // Bodies of uploads that were cut off by a crash; never referenced by anything.
-  for (const auto& leftover : stdfs::directory_iterator(staging, ec)) stdfs::remove(leftover.path(), ec);
+  for (const auto& leftover : stdfs::directory_iterator(staging, ec))
+    stdfs::remove(leftover.path(), ec);
 
   StatusOr<AdminToken> token = LoadOrCreateAdminToken(data.string());
   if (!token.ok()) return Fail("admin token", token.status());
@@ -94,7 +95,12 @@ int RunServe(const ServeOptions& o) {
   jobs::HandlerRegistry registry;
   (void)registry.Register(ingest::kIngestJobType,
                           [&pipeline](jobs::JobContext& ctx) { return pipeline.Run(ctx); });
-  jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = o.workers});
+  // Ingest jobs spend much of their time waiting for commits (one per step), so twice as many
+  // threads as cores keeps the CPU busy; group commit lets their waits overlap.
+  const int threads = o.workers > 0
+                          ? o.workers
+                          : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = threads});
   pool.Start();
 
   ingest::DocumentService document_service(

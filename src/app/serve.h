@@ -9,7 +9,7 @@ namespace scriptgen::app {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // SCRIPTGEN_LISTEN
   std::string data_dir = "./var";         // SCRIPTGEN_DATA_DIR
-  int workers = 0;                        // SCRIPTGEN_WORKERS; 0: one per core
+  int workers = 0;                        // SCRIPTGEN_WORKERS; 0: 2 per core, at least 4
   uint64_t max_upload_mb = 50;            // SCRIPTGEN_MAX_UPLOAD_MB
   bool durable_worker = true;             // USE_DURABLE_WORKER
   size_t embed_dimension = 384;           // SCRIPTGEN_EMBED_DIM

@@ -56,7 +56,9 @@ HashingFileWriter& HashingFileWriter::operator=(HashingFileWriter&& other) noexc
   return *this;
 }
 
-HashingFileWriter::~HashingFileWriter() { Abandon(); }
+HashingFileWriter::~HashingFileWriter() {
+  Abandon();
+}
 
 void HashingFileWriter::Abandon() {
   if (fd_ >= 0) ::close(fd_);

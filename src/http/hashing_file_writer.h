@@ -1,4 +1,5 @@
-// HashingFileWriter: writes a byte stream to a new, uniquely named file while computing its SHA-256.
+// HashingFileWriter: writes a byte stream to a new, uniquely named file while computing its
+// SHA-256.
 //
 // Used to spool request bodies and multipart parts to disk without holding them in memory.
 //

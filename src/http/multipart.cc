@@ -211,7 +211,8 @@ StatusOr<MultipartFile> Extract(BodySource& src, std::string_view content_type,
         }
         size_t keep = delim.size() - 1;
         if (buf.size() > keep) {
-          if (out) SG_RETURN_IF_ERROR(out->Write(std::string_view(buf).substr(0, buf.size() - keep)));
+          if (out)
+            SG_RETURN_IF_ERROR(out->Write(std::string_view(buf).substr(0, buf.size() - keep)));
           buf.erase(0, buf.size() - keep);
         }
         if (!more()) {

@@ -6,8 +6,9 @@
 // headers, and a map would cost more to build than the few lookups a handler makes.
 #include "http/request.h"
 
-#include <boost/json.hpp>
 #include <strings.h>
+
+#include <boost/json.hpp>
 
 namespace scriptgen::http {
 
@@ -43,19 +44,32 @@ Response JsonResponse(int status, std::string body) {
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kFailedPrecondition: return 409;
-    case Code::kUnsupported: return 415;
-    case Code::kResourceExhausted: return 429;
-    case Code::kCancelled: return 499;
-    case Code::kInternal: return 500;
-    case Code::kUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kFailedPrecondition:
+      return 409;
+    case Code::kUnsupported:
+      return 415;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kCancelled:
+      return 499;
+    case Code::kInternal:
+      return 500;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
   }
   return 500;
 }

@@ -2,7 +2,8 @@
 //
 // The server parses each HTTP request into a Request (method, decoded path and query, headers,
 // path parameters, body or spooled body file) and hands it to a synchronous handler, which returns
-// a Response. Nothing here depends on Beast/Asio, so handlers and their tests stay cheap to compile.
+// a Response. Nothing here depends on Beast/Asio, so handlers and their tests stay cheap to
+// compile.
 //
 //   Response GetJob(Request& req) {
 //     auto id = req.path_params.at("id");
@@ -76,7 +77,8 @@ Response JsonResponse(int status, std::string body);
 // specific meaning (e.g. 413 for a size limit) should pick the status themselves.
 int HttpStatusFor(Code code);
 
-// True if `id` may be used as in an X-Request-Id we echo back (keeps logs and headers injection-free).
+// True if `id` may be used as in an X-Request-Id we echo back (keeps logs and headers
+// injection-free).
 bool IsSaneRequestId(std::string_view id);
 
 }  // namespace scriptgen::http

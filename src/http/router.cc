@@ -27,7 +27,8 @@ std::vector<std::string> SplitPattern(std::string_view pattern) {
   while (true) {
     size_t next = pattern.find('/', pos);
     std::string seg(pattern.substr(pos, next == std::string_view::npos ? next : next - pos));
-    if (seg.empty()) throw std::invalid_argument("empty segment in pattern " + std::string(pattern));
+    if (seg.empty())
+      throw std::invalid_argument("empty segment in pattern " + std::string(pattern));
     bool has_brace = seg.find_first_of("{}") != std::string::npos;
     if (has_brace && !IsCapture(seg)) {
       throw std::invalid_argument("bad capture segment in pattern " + std::string(pattern));
@@ -92,7 +93,8 @@ void Router::AddRoute(std::unique_ptr<Route> route) {
   routes_.push_back(std::move(route));
 }
 
-Router::Match Router::Find(std::string_view method, const std::vector<std::string>& segments) const {
+Router::Match Router::Find(std::string_view method,
+                           const std::vector<std::string>& segments) const {
   Match m;
   const Route* best = nullptr;
   const Route* get_route = nullptr;  // for HEAD fallback

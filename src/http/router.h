@@ -74,7 +74,8 @@ class Router {
     bool head_via_get = false;  // HEAD answered by the GET route; send no body
   };
 
-  void Add(std::string method, std::string_view pattern, Handler handler, RouteOptions options = {});
+  void Add(std::string method, std::string_view pattern, Handler handler,
+           RouteOptions options = {});
   void AddSse(std::string_view pattern, SseHandler handler);
 
   // `segments` are the percent-decoded segments of the request path ("/a/b" -> {"a","b"}).

@@ -19,7 +19,8 @@
 // header too large (then closes), 500 handler threw. Every response carries X-Request-Id.
 //
 // Thread safety: Start and Stop must be called from one controlling thread, Start at most once;
-// port() is safe after Start. The destructor calls Stop(0) if needed.
+// port() is safe after Start. Never call Stop from a handler or hook (it joins their threads).
+// The destructor calls Stop(0) if needed. Handler status codes outside 100..599 become a 500.
 #pragma once
 
 #include <chrono>
@@ -52,6 +53,8 @@ struct ServerOptions {
   // Closes a connection idle (no request bytes) this long, and bounds each read/write.
   std::chrono::seconds idle_timeout{60};
 
+  // Both hooks may run concurrently on several threads; they must be thread-safe.
+  //
   // Runs on the handler pool before the route handler (SSE handlers included), for matched routes
   // only: return a Response to answer instead (e.g. 401), nullopt to continue. It may set fields
   // of the Request (e.g. an authenticated principal in path_params or headers) for the handler.

@@ -14,7 +14,9 @@
 namespace scriptgen::http {
 namespace {
 
-EVP_MD_CTX* Ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+EVP_MD_CTX* Ctx(void* p) {
+  return static_cast<EVP_MD_CTX*>(p);
+}
 
 }  // namespace
 
@@ -25,7 +27,9 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(Ctx(ctx_)); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(Ctx(ctx_));
+}
 
 Sha256::Sha256(Sha256&& other) noexcept : ctx_(std::exchange(other.ctx_, nullptr)) {}
 

@@ -7,10 +7,11 @@
 // not N. The wake-up is issued while holding the lock; that is safe because the server's wake
 // function only posts to an executor and never calls back into the stream. OnClose callbacks are
 // swapped out and run outside the lock so they may call Send (which then returns false) freely.
+#include "http/sse_stream.h"
+
 #include <utility>
 
 #include "http/internal/sse_access.h"
-#include "http/sse_stream.h"
 
 namespace scriptgen::http {
 namespace {

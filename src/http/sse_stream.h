@@ -6,8 +6,8 @@
 // event to a per-stream queue under a mutex and schedules the connection's writer.
 //
 //   std::optional<Response> Events(Request& req, std::shared_ptr<SseStream> s) {
-//     auto sub = bus.Subscribe(job_id, [s](const Progress& p) { s->Send("progress", p.id, p.json); });
-//     s->OnClose([&bus, sub] { bus.Unsubscribe(sub); });   // client left or stream closed
+//     auto sub = bus.Subscribe(job_id, [s](const Progress& p) { s->Send("progress", p.id, p.json);
+//     }); s->OnClose([&bus, sub] { bus.Unsubscribe(sub); });   // client left or stream closed
 //     return std::nullopt;                                   // accept
 //   }
 //
@@ -63,7 +63,7 @@ class SseStream {
 
   mutable std::mutex mu_;
   const size_t max_queued_bytes_;
-  std::string queued_;          // formatted events not yet taken by the writer
+  std::string queued_;  // formatted events not yet taken by the writer
   bool close_requested_ = false;
   bool overflowed_ = false;
   bool finished_ = false;       // the response is over; callbacks fired

@@ -26,10 +26,9 @@ StatusOr<UploadResult> DocumentService::Upload(const UploadRequest& request) {
   StatusOr<std::string> key = deps_.blobs->Adopt(request.staged_path, request.sha256_hex);
   if (!key.ok()) return reject(key.status());
 
-  const store::NewDocument doc{request.filename,   request.mime,
-                               request.sha256_hex, request.size,
-                               request.subject_id, request.idempotency_key,
-                               *key};
+  const store::NewDocument doc{
+      request.filename,        request.mime, request.sha256_hex, request.size, request.subject_id,
+      request.idempotency_key, *key};
   StatusOr<store::DocumentStore::CreateResult> created = deps_.documents->Create(
       doc, [this](store::WriteTx& tx, store::DocumentId id) -> StatusOr<int64_t> {
         jobs::EnqueueRequest job{kIngestJobType, IngestPipeline::PayloadFor(id), ""};
@@ -48,12 +47,17 @@ std::string DocumentService::StateOf(const store::Document& doc) {
   StatusOr<jobs::Job> job = deps_.queue->Get(doc.job_id);
   if (!job.ok()) return "failed";  // the job is gone (purged from the DLQ, or a lost memory job)
   switch (job->state) {
-    case jobs::JobState::kQueued: return "queued";
+    case jobs::JobState::kQueued:
+      return "queued";
     case jobs::JobState::kScheduled:
-    case jobs::JobState::kRunning: return "processing";
-    case jobs::JobState::kSucceeded: return "ready";
-    case jobs::JobState::kDead: return "failed";
-    case jobs::JobState::kCancelled: return "cancelled";
+    case jobs::JobState::kRunning:
+      return "processing";
+    case jobs::JobState::kSucceeded:
+      return "ready";
+    case jobs::JobState::kDead:
+      return "failed";
+    case jobs::JobState::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }

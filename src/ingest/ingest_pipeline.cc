@@ -101,9 +101,8 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
   }));
 
   // Pass-through until the PII scrubber lands: the mark records that the text was looked at.
-  SG_RETURN_IF_ERROR(steps.Run("scrub", [&]() -> StatusOr<jobs::StepStore::Effect> {
-    return jobs::StepStore::Effect();
-  }));
+  SG_RETURN_IF_ERROR(steps.Run(
+      "scrub", [&]() -> StatusOr<jobs::StepStore::Effect> { return jobs::StepStore::Effect(); }));
 
   SG_RETURN_IF_ERROR(steps.Run("chunk", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<std::string> text = docs.GetText(id);
@@ -135,7 +134,8 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
       SG_RETURN_IF_ERROR(embedder.Embed(batch, &out));
       vectors->insert(vectors->end(), out.begin(), out.end());
       // embed spans 4/6..5/6 of the job
-      const int percent = static_cast<int>(400 / 6 + (100 / 6) * (i + batch.size()) / std::max<size_t>(n, 1));
+      const int percent =
+          static_cast<int>(400 / 6 + (100 / 6) * (i + batch.size()) / std::max<size_t>(n, 1));
       ctx.ReportProgress("embed", percent,
                          std::to_string(i + batch.size()) + " of " + std::to_string(n) + " chunks");
     }

@@ -28,7 +28,7 @@ inline constexpr const char* kIngestJobType = "ingest";
 
 struct IngestOptions {
   ChunkOptions chunking;
-  size_t embed_batch = 64;              // chunks per Embed() call
+  size_t embed_batch = 64;             // chunks per Embed() call
   uint64_t max_text_bytes = 64 << 20;  // larger extracted text is rejected as bad input
 };
 

@@ -57,15 +57,14 @@ Status CheckDeclaredType(std::string_view declared_mime, std::string_view filena
   std::string mime = Lower(declared_mime.substr(0, declared_mime.find(';')));
   mime.erase(std::remove_if(mime.begin(), mime.end(), [](char c) { return c == ' '; }), mime.end());
   const std::string name = Lower(filename);
-  const bool text_mime = mime == "text/plain" || mime == "text/markdown" ||
-                         mime == "text/x-markdown";
+  const bool text_mime =
+      mime == "text/plain" || mime == "text/markdown" || mime == "text/x-markdown";
   const bool vague_mime = mime.empty() || mime == "application/octet-stream";
   const bool text_name = EndsWith(name, ".txt") || EndsWith(name, ".md") ||
                          EndsWith(name, ".markdown") || EndsWith(name, ".text");
   if (!text_mime && !(vague_mime && text_name)) {
-    return Status(Code::kUnsupported,
-                  "unsupported document type '" + std::string(declared_mime) +
-                      "': this version accepts UTF-8 text and Markdown");
+    return Status(Code::kUnsupported, "unsupported document type '" + std::string(declared_mime) +
+                                          "': this version accepts UTF-8 text and Markdown");
   }
   return Status::Ok();
 }

@@ -7,14 +7,14 @@
 
 namespace scriptgen::search {
 
-SearchService::SearchService(store::DocumentStore* store, Embedder* embedder,
-                             SearchOptions options)
+SearchService::SearchService(store::DocumentStore* store, Embedder* embedder, SearchOptions options)
     : store_(store), embedder_(embedder), options_(options) {}
 
 SearchService::~SearchService() = default;
 
 Status SearchService::Load() {
-  auto index = std::make_unique<VectorIndex>(VectorIndexOptions{.dimension = embedder_->dimension()});
+  auto index =
+      std::make_unique<VectorIndex>(VectorIndexOptions{.dimension = embedder_->dimension()});
   Status add_status;
   SG_RETURN_IF_ERROR(store_->ForEachVector(
       embedder_->version(),

@@ -25,7 +25,7 @@ using ChunkId = int64_t;
 struct Document {
   DocumentId id = 0;
   std::string filename;
-  std::string mime;  // as declared by the uploader until validation sniffs it
+  std::string mime;    // as declared by the uploader until validation sniffs it
   std::string sha256;  // hex, of the uploaded bytes
   uint64_t size = 0;
   std::string subject_id;       // data subject the document belongs to; empty if none
@@ -80,15 +80,16 @@ class DocumentStore {
   virtual ~DocumentStore() = default;
 
   // Inserts the document and, in the same transaction, calls enqueue_job(tx, new id) to create
-  // its ingest job (whose id is stored with the document). If the idempotency key is already known: returns the
-  // existing document (created=false) when the bytes are the same (same sha256), AlreadyExists
-  // when they differ.
+  // its ingest job (whose id is stored with the document). If the idempotency key is already known:
+  // returns the existing document (created=false) when the bytes are the same (same sha256),
+  // AlreadyExists when they differ.
   struct CreateResult {
     Document document;
     bool created = false;
   };
-  virtual StatusOr<CreateResult> Create(const NewDocument& doc,
-                                        const std::function<StatusOr<int64_t>(WriteTx&, DocumentId)>& enqueue_job) = 0;
+  virtual StatusOr<CreateResult> Create(
+      const NewDocument& doc,
+      const std::function<StatusOr<int64_t>(WriteTx&, DocumentId)>& enqueue_job) = 0;
 
   virtual StatusOr<Document> Get(DocumentId id) = 0;
   // Documents with id > after_id in id order; subject_id filters when set.
@@ -107,9 +108,9 @@ class DocumentStore {
                             const std::vector<float>& vectors) = 0;
   virtual Status MarkReady(WriteTx& tx, DocumentId id, const std::string& embed_version) = 0;
   // Calls fn for every stored vector of a version (index rebuild), in chunk id order.
-  virtual Status ForEachVector(const std::string& embed_version,
-                               const std::function<void(ChunkId, DocumentId,
-                                                        std::span<const float>)>& fn) = 0;
+  virtual Status ForEachVector(
+      const std::string& embed_version,
+      const std::function<void(ChunkId, DocumentId, std::span<const float>)>& fn) = 0;
   virtual StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> DocumentVectors(
       DocumentId id, const std::string& embed_version) = 0;
 

@@ -78,7 +78,9 @@ bool IsClusterExtender(char32_t c) {
          (c >= 0x1160 && c <= 0x11FF) || (c >= 0x3099 && c <= 0x309A);
 }
 
-bool IsHangulSyllable(char32_t c) { return c >= 0xAC00 && c <= 0xD7A3; }
+bool IsHangulSyllable(char32_t c) {
+  return c >= 0xAC00 && c <= 0xD7A3;
+}
 
 bool EndsWith(const std::u32string& cps, size_t end, std::u32string_view suffix) {
   if (end < suffix.size()) return false;
@@ -95,8 +97,8 @@ bool IsKoreanSentenceEnd(const std::u32string& cps, size_t end, bool before_newl
     if (last == U'다' || last == U'요' || last == U'죠' || last == U'까') return true;
   }
   static constexpr std::u32string_view kEndings[] = {
-      U"니다", U"습니까", U"입니까", U"합니까", U"됩니까", U"세요", U"에요", U"예요",
-      U"어요", U"아요",   U"해요",   U"까요",   U"네요",   U"군요", U"지요", U"죠"};
+      U"니다", U"습니까", U"입니까", U"합니까", U"됩니까", U"세요", U"에요", U"예요", U"어요",
+      U"아요", U"해요",   U"까요",   U"네요",   U"군요",   U"지요", U"나요", U"죠"};
   for (std::u32string_view e : kEndings) {
     if (EndsWith(cps, end, e)) return true;
   }

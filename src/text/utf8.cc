@@ -8,7 +8,9 @@ namespace {
 
 constexpr Utf8Unit kInvalid{kReplacementChar, 1, false};
 
-bool IsContinuation(unsigned char b) { return (b & 0xC0) == 0x80; }
+bool IsContinuation(unsigned char b) {
+  return (b & 0xC0) == 0x80;
+}
 
 }  // namespace
 

@@ -121,9 +121,10 @@ StatusOr<std::vector<Document>> SqliteDocumentStore::List(
     DocumentId after_id, size_t limit, const std::optional<std::string>& subject_id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
-  StatusOr<Statement*> st = (*conn)->Prepare(
-      DocSql("SELECT ", " FROM documents WHERE id > ?1 AND (?2 IS NULL OR subject_id = ?2) "
-                        "ORDER BY id LIMIT ?3"));
+  StatusOr<Statement*> st =
+      (*conn)->Prepare(DocSql("SELECT ",
+                              " FROM documents WHERE id > ?1 AND (?2 IS NULL OR subject_id = ?2) "
+                              "ORDER BY id LIMIT ?3"));
   if (!st.ok()) return st.status();
   (*st)->Bind(1, after_id);
   subject_id ? (*st)->Bind(2, *subject_id) : (*st)->BindNull(2);
@@ -161,8 +162,8 @@ StatusOr<std::string> SqliteDocumentStore::GetText(DocumentId id) {
 Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
                                           const std::vector<store::NewChunk>& chunks) {
   Tx& tx = Tx::From(wtx);
-  StatusOr<Statement*> touch = tx.Prepare(
-      "UPDATE documents SET chunk_count = ?, updated_at = ? WHERE id = ?");
+  StatusOr<Statement*> touch =
+      tx.Prepare("UPDATE documents SET chunk_count = ?, updated_at = ? WHERE id = ?");
   if (!touch.ok()) return touch.status();
   (*touch)->Bind(1, static_cast<int64_t>(chunks.size())).Bind(2, clock_->NowMs()).Bind(3, id);
   SG_RETURN_IF_ERROR((*touch)->Run());
@@ -238,8 +239,8 @@ Status SqliteDocumentStore::PutVectors(store::WriteTx& wtx, const std::string& e
 Status SqliteDocumentStore::MarkReady(store::WriteTx& wtx, DocumentId id,
                                       const std::string& embed_version) {
   Tx& tx = Tx::From(wtx);
-  StatusOr<Statement*> st = tx.Prepare(
-      "UPDATE documents SET ready = 1, embed_version = ?, updated_at = ? WHERE id = ?");
+  StatusOr<Statement*> st =
+      tx.Prepare("UPDATE documents SET ready = 1, embed_version = ?, updated_at = ? WHERE id = ?");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, embed_version).Bind(2, clock_->NowMs()).Bind(3, id);
   SG_RETURN_IF_ERROR((*st)->Run());
@@ -264,8 +265,7 @@ Status SqliteDocumentStore::ForEachVector(
       "WHERE v.embed_version = ? ORDER BY v.chunk_id");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, embed_version);
-  return (*st)->Each(
-      [&](const Statement& s) { fn(s.Int(0), s.Int(1), AsFloats(s.Blob(2))); });
+  return (*st)->Each([&](const Statement& s) { fn(s.Int(0), s.Int(1), AsFloats(s.Blob(2))); });
 }
 
 StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> SqliteDocumentStore::DocumentVectors(

@@ -27,10 +27,12 @@ class SqliteDocumentStore final : public store::DocumentStore {
 
   StatusOr<CreateResult> Create(
       const store::NewDocument& doc,
-      const std::function<StatusOr<int64_t>(store::WriteTx&, store::DocumentId)>& enqueue_job) override;
+      const std::function<StatusOr<int64_t>(store::WriteTx&, store::DocumentId)>& enqueue_job)
+      override;
   StatusOr<store::Document> Get(store::DocumentId id) override;
-  StatusOr<std::vector<store::Document>> List(store::DocumentId after_id, size_t limit,
-                                              const std::optional<std::string>& subject_id) override;
+  StatusOr<std::vector<store::Document>> List(
+      store::DocumentId after_id, size_t limit,
+      const std::optional<std::string>& subject_id) override;
   Status PutText(store::WriteTx& tx, store::DocumentId id, const std::string& text) override;
   StatusOr<std::string> GetText(store::DocumentId id) override;
   Status ReplaceChunks(store::WriteTx& tx, store::DocumentId id,

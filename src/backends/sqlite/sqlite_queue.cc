@@ -148,7 +148,7 @@ void SqliteQueue::PublishState(Tx& tx, JobId id, JobState state, std::string err
 }
 
 StatusOr<jobs::EnqueueResult> SqliteQueue::EnqueueInTx(store::WriteTx& wtx,
-                                                        const jobs::EnqueueRequest& request) {
+                                                       const jobs::EnqueueRequest& request) {
   Tx& tx = Tx::From(wtx);
   if (request.type.empty()) return InvalidArgument("job type must not be empty");
   if (request.delay.count() < 0) return InvalidArgument("delay must not be negative");

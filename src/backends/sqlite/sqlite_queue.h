@@ -55,7 +55,6 @@ class SqliteQueue final : public jobs::JobQueue {
   void SetWorkAvailableCallback(std::function<void()> callback) override;
   const jobs::RetryPolicy& retry_policy() const override { return policy_; }
 
-
  private:
   void PublishState(Tx& tx, jobs::JobId id, jobs::JobState state, std::string error = {});
   void NotifyWorkAfter(Tx& tx);

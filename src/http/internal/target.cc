@@ -12,7 +12,9 @@
 namespace scriptgen::http::internal {
 namespace {
 
-bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+bool HasNul(std::string_view s) {
+  return s.find('\0') != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -25,7 +27,7 @@ StatusOr<ParsedTarget> ParseTarget(std::string_view target) {
   const boost::urls::url_view& u = *parsed;
   ParsedTarget out;
   out.path = u.path();
-  if (out.path.empty()) out.path = "/";
+  if (out.path.empty()) out.path.push_back('/');  // not = "/": GCC 12 -Wrestrict false positive
   if (out.path.front() != '/') return InvalidArgument("request path must be absolute");
   if (HasNul(out.path)) return InvalidArgument("NUL byte in request path");
   if (out.path != "/") {

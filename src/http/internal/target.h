@@ -16,8 +16,8 @@
 namespace scriptgen::http::internal {
 
 struct ParsedTarget {
-  std::string path;                   // decoded, e.g. "/v1/jobs/a b"
-  std::vector<std::string> segments;  // decoded, e.g. {"v1", "jobs", "a b"}; "/" -> {}
+  std::string path;                               // decoded, e.g. "/v1/jobs/a b"
+  std::vector<std::string> segments;              // decoded, e.g. {"v1", "jobs", "a b"}; "/" -> {}
   std::multimap<std::string, std::string> query;  // decoded; '+' means space; "a" -> {"a", ""}
 };
 

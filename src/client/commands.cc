@@ -1,0 +1,135 @@
+// CLI11 wiring only: every leaf subcommand gets the common options (bound to one shared
+// CommonOptions; only one leaf is ever parsed) and its own, and remembers which Run function to
+// call. Behaviour lives in the *_command.cc files.
+#include "client/commands.h"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <vector>
+
+#include "client/dlq_command.h"
+#include "client/ingest_command.h"
+#include "client/jobs_command.h"
+#include "client/search_command.h"
+
+namespace scriptgen::client {
+
+struct ClientCommands::State {
+  CommonOptions common;
+  IngestOptions ingest;
+  SearchOptions search;
+  JobsOptions jobs;
+  DlqOptions dlq;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> leaves;
+};
+
+namespace {
+
+using State = ClientCommands::State;
+
+CLI::App* Leaf(State& st, CLI::App& parent, const std::string& name,
+               const std::string& description, std::function<int()> run) {
+  CLI::App* cmd = parent.add_subcommand(name, description);
+  cmd->add_option("--server", st.common.server, "URL of the scriptgen server")
+      ->envname("SCRIPTGEN_SERVER")
+      ->capture_default_str();
+  cmd->add_option("--token", st.common.token,
+                  "Bearer token (default: SCRIPTGEN_TOKEN, else ./var/admin.token)")
+      ->envname("SCRIPTGEN_TOKEN");
+  cmd->add_flag("--json", st.common.json, "Print the raw JSON instead of tables");
+  st.leaves.emplace_back(cmd, std::move(run));
+  return cmd;
+}
+
+void AddIngest(State& st, CLI::App& app) {
+  CLI::App* cmd = Leaf(st, app, "ingest", "Upload files and folders to a running server",
+                       [&st] { return RunIngest(st.common, st.ingest); });
+  cmd->add_option("paths", st.ingest.paths, "Files and folders (recursive; hidden ones skipped)")
+      ->required();
+  cmd->add_flag("--wait", st.ingest.wait, "Follow each ingest job to its end, with progress");
+  cmd->add_option("--subject-id", st.ingest.subject_id, "Data subject the documents belong to");
+  cmd->add_option("--concurrency", st.ingest.concurrency, "Parallel uploads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+}
+
+void AddSearch(State& st, CLI::App& app) {
+  CLI::App* cmd = Leaf(st, app, "search", "Search the ingested documents",
+                       [&st] { return RunSearch(st.common, st.search); });
+  cmd->add_option("query", st.search.query, "What to look for")->required();
+  cmd->add_option("-k", st.search.k, "Number of results")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
+void AddJobs(State& st, CLI::App& app) {
+  CLI::App* jobs = app.add_subcommand("jobs", "Inspect and cancel jobs");
+  jobs->require_subcommand(1);
+  CLI::App* ls = Leaf(st, *jobs, "ls", "List jobs, oldest first",
+                      [&st] { return RunJobsList(st.common, st.jobs); });
+  ls->add_option("--state", st.jobs.state,
+                 "queued, scheduled, running, succeeded, dead or cancelled");
+  ls->add_option("--limit", st.jobs.limit, "Jobs per page")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  ls->add_option("--cursor", st.jobs.cursor, "Continue after a previous page");
+  CLI::App* show = Leaf(st, *jobs, "show", "Show one job",
+                        [&st] { return RunJobsShow(st.common, st.jobs); });
+  show->add_option("job_id", st.jobs.job_id, "e.g. job_7")->required();
+  CLI::App* cancel = Leaf(st, *jobs, "cancel", "Cancel a job",
+                          [&st] { return RunJobsCancel(st.common, st.jobs); });
+  cancel->add_option("job_id", st.jobs.job_id, "e.g. job_7")->required();
+}
+
+void AddDlq(State& st, CLI::App& app) {
+  CLI::App* dlq = app.add_subcommand("dlq", "The dead-letter queue: failed jobs");
+  dlq->require_subcommand(1);
+  CLI::App* ls = Leaf(st, *dlq, "ls", "List dead jobs with their errors",
+                      [&st] { return RunDlqList(st.common, st.dlq); });
+  ls->add_option("--error-class", st.dlq.error_class, "Only this class (e.g. bad_input)");
+  ls->add_option("--limit", st.dlq.limit, "Jobs per page")
+      ->check(CLI::Range(1, 500))
+      ->capture_default_str();
+  ls->add_option("--cursor", st.dlq.cursor, "Continue after a previous page");
+  CLI::App* retry = Leaf(st, *dlq, "retry", "Requeue one dead job, or all of a class",
+                         [&st] { return RunDlqRetry(st.common, st.dlq); });
+  retry->add_option("job_id", st.dlq.job_id, "e.g. job_7");
+  retry->add_option("--error-class", st.dlq.error_class, "Requeue every dead job of this class");
+  CLI::App* purge = Leaf(st, *dlq, "purge", "Delete one dead job, or all (of a class)",
+                         [&st] { return RunDlqPurge(st.common, st.dlq); });
+  purge->add_option("job_id", st.dlq.job_id, "e.g. job_7");
+  purge->add_flag("--all", st.dlq.all, "Purge every dead job (of --error-class, if given)");
+  purge->add_option("--error-class", st.dlq.error_class, "With --all: only this class");
+}
+
+}  // namespace
+
+ClientCommands::ClientCommands(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ClientCommands::ClientCommands(ClientCommands&&) noexcept = default;
+ClientCommands& ClientCommands::operator=(ClientCommands&&) noexcept = default;
+ClientCommands::~ClientCommands() = default;
+
+bool ClientCommands::parsed() const {
+  for (const auto& [cmd, run] : state_->leaves) {
+    if (cmd->parsed()) return true;
+  }
+  return false;
+}
+
+int ClientCommands::Run() {
+  for (const auto& [cmd, run] : state_->leaves) {
+    if (cmd->parsed()) return run();
+  }
+  return 1;
+}
+
+ClientCommands AddClientCommands(CLI::App& app) {
+  auto state = std::make_unique<State>();
+  AddIngest(*state, app);
+  AddSearch(*state, app);
+  AddJobs(*state, app);
+  AddDlq(*state, app);
+  return ClientCommands(std::move(state));
+}
+
+}  // namespace scriptgen::client

@@ -1,0 +1,204 @@
+// Server: listener, thread pools and the shutdown sequence.
+//
+// Asio only (no Beast): connection.cc owns the protocol. The io_context runs on io_threads; the
+// acceptor lives on its own strand so Stop() can close it safely from another thread, and each
+// accepted socket gets a fresh strand, which is what lets connections run in parallel across io
+// threads while each one stays single-threaded.
+//
+// Stop() is ordered so that no work is lost or left dangling:
+//   1. stop accepting; ask every connection to wind down (idle ones close, SSE streams flush and
+//      end, busy ones finish their current response);
+//   2. wait for them until the drain deadline, then force-close the stragglers' sockets;
+//   3. join the io threads. They return only when the io_context has no work left, which includes
+//      completions of handlers still running on the pool (a handler cannot be interrupted);
+//   4. join the handler pool.
+// We never call io_context::stop(): that would strand coroutine frames mid-flight, and destroying
+// them later would touch connections from a destructor. Draining to "no work" is simpler to
+// reason about, at the price that Stop() waits for handlers that overrun the deadline.
+#include "http/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "http/internal/server_core.h"
+
+namespace scriptgen::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
+  std::string host;
+  std::string_view port_text;
+  if (!listen.empty() && listen.front() == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return InvalidArgument("bad listen address \"" + listen + "\": expected [v6addr]:port");
+    }
+    host = listen.substr(1, close - 1);
+    port_text = std::string_view(listen).substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      return InvalidArgument("bad listen address \"" + listen + "\": expected host:port");
+    }
+    host = listen.substr(0, colon);
+    port_text = std::string_view(listen).substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
+      port_text.empty()) {
+    return InvalidArgument("bad port in listen address \"" + listen + "\"");
+  }
+  if (host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code aec;
+  auto addr = asio::ip::make_address(host, aec);
+  if (aec) return InvalidArgument("bad host in listen address \"" + listen + "\" (numeric only)");
+  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+bool IsTransientAcceptError(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec == asio::error::connection_aborted ||
+         ec.value() == ENFILE;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions options, Router router)
+      : core(std::move(options), std::move(router)), acceptor(asio::make_strand(core.io)) {}
+
+  asio::awaitable<void> AcceptLoop();
+
+  internal::ServerCore core;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> io_threads;
+  uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+};
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  asio::steady_timer backoff(acceptor.get_executor());
+  while (!core.stopping.load()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(core.io), asio::redirect_error(asio::use_awaitable, ec));
+    if (core.stopping.load() || ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+    if (ec) {
+      if (!IsTransientAcceptError(ec)) {
+        std::fprintf(stderr, "sg_http: accept failed: %s\n", ec.message().c_str());
+      }
+      // Out of descriptors or similar: back off instead of spinning; connections will close.
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    internal::ServeConnection(core, std::move(socket));
+  }
+}
+
+Server::Server(ServerOptions options, Router router)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {}
+
+Server::~Server() {
+  Stop(std::chrono::milliseconds(0));
+}
+
+Status Server::Start() {
+  Impl& im = *impl_;
+  if (im.started) return FailedPrecondition("server already started");
+  const ServerOptions& opts = im.core.options;
+  if (opts.io_threads < 1 || opts.handler_threads < 1) {
+    return InvalidArgument("io_threads and handler_threads must be at least 1");
+  }
+  auto endpoint = ParseListen(opts.listen);
+  if (!endpoint.ok()) return endpoint.status();
+
+  std::error_code fec;
+  std::filesystem::path dir = opts.upload_dir.empty() ? std::filesystem::temp_directory_path(fec)
+                                                      : std::filesystem::path(opts.upload_dir);
+  if (!fec) std::filesystem::create_directories(dir, fec);
+  if (fec) return Internal("cannot create upload_dir " + dir.string() + ": " + fec.message());
+  im.core.upload_dir = dir.string();
+
+  boost::system::error_code ec;
+  auto fail = [&](const char* what) {
+    boost::system::error_code ignored;
+    im.acceptor.close(ignored);
+    return Unavailable(std::string("cannot listen on ") + opts.listen + ": " + what + ": " +
+                       ec.message());
+  };
+  im.acceptor.open(endpoint->protocol(), ec);
+  if (ec) return fail("open");
+  im.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("setsockopt");
+  im.acceptor.bind(*endpoint, ec);
+  if (ec) return fail("bind");
+  im.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  im.port = im.acceptor.local_endpoint(ec).port();
+
+  im.started = true;
+  asio::co_spawn(im.acceptor.get_executor(), im.AcceptLoop(), asio::detached);
+  for (int i = 0; i < opts.io_threads; ++i) {
+    im.io_threads.emplace_back([&im] { im.core.io.run(); });
+  }
+  return Status::Ok();
+}
+
+uint16_t Server::port() const {
+  return impl_->port;
+}
+
+void Server::Stop(std::chrono::milliseconds drain) {
+  Impl& im = *impl_;
+  if (!im.started || im.stopped) {
+    im.stopped = true;
+    return;
+  }
+  im.stopped = true;
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  internal::ServerCore& core = im.core;
+  core.stopping.store(true);
+  asio::post(im.acceptor.get_executor(), [&im] {
+    boost::system::error_code ignored;
+    im.acceptor.close(ignored);
+  });
+
+  auto snapshot = [&core] {
+    std::vector<std::shared_ptr<internal::Connection>> out;
+    std::lock_guard lock(core.mu);
+    out.reserve(core.connections.size());
+    for (auto& [key, conn] : core.connections) out.push_back(conn);
+    return out;
+  };
+  for (auto& c : snapshot()) internal::ShutdownConnection(c);
+  {
+    std::unique_lock lock(core.mu);
+    core.cv.wait_until(lock, deadline, [&core] { return core.connections.empty(); });
+  }
+  for (auto& c : snapshot()) internal::ForceCloseConnection(c);
+
+  for (auto& t : im.io_threads) t.join();
+  im.io_threads.clear();
+  core.handlers.join();
+}
+
+}  // namespace scriptgen::http
