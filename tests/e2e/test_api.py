@@ -305,5 +305,29 @@ class CrashTest(unittest.TestCase):
             crashed.cleanup()
 
 
+class ShutdownTest(unittest.TestCase):
+    def test_sigterm_drains_and_a_restart_finishes_everything(self):
+        s = Server(extra_args=["--workers", "2"]).start()
+        try:
+            jobs = []
+            for i in range(30):
+                status, r = s.upload(f"s{i}.txt", ("Shutdown test sentence. " * 4000).encode())
+                self.assertEqual(status, 202)
+                jobs.append(r["job_id"])
+            t0 = time.time()
+            s.stop()  # SIGTERM
+            self.assertEqual(s.proc.returncode, 0, s.log())
+            self.assertLess(time.time() - t0, 25)
+            self.assertIn("shutting down", s.log())
+            s.start()
+            for j in jobs:
+                self.assertEqual(s.wait_job(j, timeout=120)["state"], "succeeded")
+            # Nothing was failed or dead-lettered by the shutdown.
+            _, dlq = s.json("GET", "/v1/dlq")
+            self.assertEqual(dlq["jobs"], [])
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()
