@@ -69,12 +69,18 @@ StatusOr<Job> LoadJob(Tx& tx, JobId id) {
   StatusOr<Statement*> st = tx.Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
-  StatusOr<bool> row = (*st)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NoSuchJob(id);
-  Job job = ReadJob(**st);
-  (*st)->Reset();
+  Job job;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) { job = ReadJob(s); });
+  if (!found.ok()) return found.status();
+  if (!*found) return NoSuchJob(id);
   return job;
+}
+
+// Every job a query returns.
+StatusOr<std::vector<Job>> ReadJobs(Statement& st) {
+  std::vector<Job> jobs;
+  SG_RETURN_IF_ERROR(st.Each([&](const Statement& s) { jobs.push_back(ReadJob(s)); }));
+  return jobs;
 }
 
 // Writes a plan made by jobs/transitions.h.
@@ -156,13 +162,10 @@ StatusOr<jobs::EnqueueResult> SqliteQueue::EnqueueInTx(store::WriteTx& wtx,
     StatusOr<Statement*> q = tx.Prepare("SELECT id FROM jobs WHERE idempotency_key = ?");
     if (!q.ok()) return q.status();
     (*q)->Bind(1, request.idempotency_key);
-    StatusOr<bool> row = (*q)->Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
-      const JobId id = (*q)->Int(0);
-      (*q)->Reset();
-      return jobs::EnqueueResult{id, false};
-    }
+    JobId existing = 0;
+    StatusOr<bool> found = (*q)->One([&](const Statement& s) { existing = s.Int(0); });
+    if (!found.ok()) return found.status();
+    if (*found) return jobs::EnqueueResult{existing, false};
   }
   const int64_t now = clock_->NowMs();
   const JobState state = request.delay.count() > 0 ? JobState::kScheduled : JobState::kQueued;
@@ -230,12 +233,8 @@ StatusOr<std::vector<Job>> SqliteQueue::Claim(const jobs::ClaimRequest& request)
         "UPDATE jobs SET state = 0, updated_at = ?1 WHERE state = 1 AND run_at <= ?1 RETURNING id");
     if (!promote.ok()) return promote.status();
     (*promote)->Bind(1, now);
-    for (;;) {
-      StatusOr<bool> row = (*promote)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      PublishState(tx, (*promote)->Int(0), JobState::kQueued);
-    }
+    SG_RETURN_IF_ERROR((*promote)->Each(
+        [&](const Statement& s) { PublishState(tx, s.Int(0), JobState::kQueued); }));
     StatusOr<Statement*> claim = tx.Prepare(Sql(
         "UPDATE jobs SET state = 2, attempts = attempts + 1, lease_until = ?1, worker_id = ?2, "
         "updated_at = ?3 WHERE id IN (SELECT id FROM jobs WHERE state = 0 AND (?4 = '[]' OR type "
@@ -244,13 +243,10 @@ StatusOr<std::vector<Job>> SqliteQueue::Claim(const jobs::ClaimRequest& request)
     Statement& c = **claim;
     c.Bind(1, now + request.lease.count()).Bind(2, request.worker_id).Bind(3, now);
     c.Bind(4, types_json).Bind(5, static_cast<int64_t>(request.max_jobs));
-    for (;;) {
-      StatusOr<bool> row = c.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      out.push_back(ReadJob(c));
-      PublishState(tx, out.back().id, JobState::kRunning);
-    }
+    StatusOr<std::vector<Job>> claimed = ReadJobs(c);
+    if (!claimed.ok()) return claimed.status();
+    out = std::move(*claimed);
+    for (const Job& job : out) PublishState(tx, job.id, JobState::kRunning);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -379,15 +375,9 @@ StatusOr<int> SqliteQueue::ReapExpiredLeases() {
         tx.Prepare(Sql("SELECT ", " FROM jobs WHERE state = 2 AND lease_until < ? LIMIT 1000"));
     if (!q.ok()) return q.status();
     (*q)->Bind(1, now);
-    std::vector<Job> expired;
-    for (;;) {
-      StatusOr<bool> row = (*q)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      expired.push_back(ReadJob(**q));
-    }
-    (*q)->Reset();
-    for (const Job& job : expired) {
+    StatusOr<std::vector<Job>> expired = ReadJobs(**q);
+    if (!expired.ok()) return expired.status();
+    for (const Job& job : *expired) {
       const jobs::FinishPlan plan = jobs::PlanReap(job, now);
       SG_RETURN_IF_ERROR(ApplyPlan(tx, job, plan, now));
       PublishState(tx, job.id, plan.new_state, plan.error ? plan.error->message : "");
@@ -406,11 +396,10 @@ StatusOr<Job> SqliteQueue::Get(JobId id) {
   StatusOr<Statement*> st = (*conn)->Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
-  StatusOr<bool> row = (*st)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return NoSuchJob(id);
-  Job job = ReadJob(**st);
-  (*st)->Reset();
+  Job job;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) { job = ReadJob(s); });
+  if (!found.ok()) return found.status();
+  if (!*found) return NoSuchJob(id);
   return job;
 }
 
@@ -428,15 +417,7 @@ StatusOr<std::vector<Job>> SqliteQueue::List(const jobs::JobFilter& filter) {
   filter.error_class ? s.Bind(3, static_cast<int>(*filter.error_class)) : s.BindNull(3);
   filter.type ? s.Bind(4, *filter.type) : s.BindNull(4);
   s.Bind(5, static_cast<int64_t>(std::min<size_t>(filter.limit, 10000)));
-  std::vector<Job> out;
-  for (;;) {
-    StatusOr<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadJob(s));
-  }
-  s.Reset();
-  return out;
+  return ReadJobs(s);
 }
 
 StatusOr<jobs::QueueCounts> SqliteQueue::Counts() {
@@ -445,14 +426,10 @@ StatusOr<jobs::QueueCounts> SqliteQueue::Counts() {
   StatusOr<Statement*> st = (*conn)->Prepare("SELECT state, count(*) FROM jobs GROUP BY state");
   if (!st.ok()) return st.status();
   jobs::QueueCounts counts;
-  for (;;) {
-    StatusOr<bool> row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    const int64_t state = (*st)->Int(0);
-    if (state >= 0 && state < jobs::kJobStateCount) counts.by_state[state] = (*st)->Int(1);
-  }
-  (*st)->Reset();
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
+    const int64_t state = s.Int(0);
+    if (state >= 0 && state < jobs::kJobStateCount) counts.by_state[state] = s.Int(1);
+  }));
   return counts;
 }
 
@@ -465,15 +442,10 @@ StatusOr<std::vector<jobs::ErrorRecord>> SqliteQueue::ErrorHistory(JobId id) {
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
   std::vector<jobs::ErrorRecord> out;
-  for (;;) {
-    StatusOr<bool> row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({static_cast<int>((*st)->Int(0)),
-                   {static_cast<ErrorClass>((*st)->Int(1)), (*st)->Text(2)},
-                   (*st)->Int(3)});
-  }
-  (*st)->Reset();
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
+    out.push_back({static_cast<int>(s.Int(0)), {static_cast<ErrorClass>(s.Int(1)), s.Text(2)},
+                   s.Int(3)});
+  }));
   return out;
 }
 
@@ -500,15 +472,9 @@ StatusOr<int> SqliteQueue::RetryDeadByClass(ErrorClass c) {
         tx.Prepare(Sql("SELECT ", " FROM jobs WHERE state = 4 AND error_class = ? ORDER BY id"));
     if (!q.ok()) return q.status();
     (*q)->Bind(1, static_cast<int>(c));
-    std::vector<Job> dead;
-    for (;;) {
-      StatusOr<bool> row = (*q)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      dead.push_back(ReadJob(**q));
-    }
-    (*q)->Reset();
-    for (const Job& job : dead) {
+    StatusOr<std::vector<Job>> dead = ReadJobs(**q);
+    if (!dead.ok()) return dead.status();
+    for (const Job& job : *dead) {
       StatusOr<jobs::FinishPlan> plan = jobs::PlanRetryDead(job, now);
       if (!plan.ok()) return plan.status();
       SG_RETURN_IF_ERROR(ApplyPlan(tx, job, *plan, now));

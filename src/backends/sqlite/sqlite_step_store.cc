@@ -9,9 +9,7 @@ StatusOr<bool> SqliteStepStore::IsDone(std::string_view key, std::string_view st
       (*conn)->Prepare("SELECT 1 FROM step_marks WHERE job_key = ? AND step = ?");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, key).Bind(2, step);
-  StatusOr<bool> row = (*st)->Step();
-  (*st)->Reset();
-  return row;
+  return (*st)->One([](const Statement&) {});
 }
 
 Status SqliteStepStore::Commit(std::string_view key, std::string_view step, Effect effect) {
@@ -20,8 +18,7 @@ Status SqliteStepStore::Commit(std::string_view key, std::string_view step, Effe
     StatusOr<Statement*> q = tx.Prepare("SELECT 1 FROM step_marks WHERE job_key = ? AND step = ?");
     if (!q.ok()) return q.status();
     (*q)->Bind(1, key).Bind(2, step);
-    StatusOr<bool> done = (*q)->Step();
-    (*q)->Reset();
+    StatusOr<bool> done = (*q)->One([](const Statement&) {});
     if (!done.ok()) return done.status();
     if (*done) return Status::Ok();
     if (effect) SG_RETURN_IF_ERROR(effect(tx));
@@ -41,13 +38,7 @@ StatusOr<std::vector<std::string>> SqliteStepStore::DoneSteps(std::string_view k
   if (!st.ok()) return st.status();
   (*st)->Bind(1, key);
   std::vector<std::string> out;
-  for (;;) {
-    StatusOr<bool> row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back((*st)->Text(0));
-  }
-  (*st)->Reset();
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) { out.push_back(s.Text(0)); }));
   return out;
 }
 
