@@ -1,5 +1,5 @@
 // /v1/dlq: the dead-letter queue (R-Q4). Listing shows each dead job with its error history and
-// its class's recommendation, plus a count per class; retry one, retry a whole class, purge.
+// its class's recommendation; retry one, retry a whole class, purge one or all (of a class).
 #include <boost/json/array.hpp>
 
 #include "api/json_views.h"

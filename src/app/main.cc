@@ -5,6 +5,7 @@
 
 #include "app/bench_queue.h"
 #include "app/serve.h"
+#include "client/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"scriptgen: durable document ingestion, search and data governance"};
@@ -58,9 +59,12 @@ int main(int argc, char** argv) {
   bool in_memory = false;
   bench_queue->add_flag("--in-memory", in_memory, "Use the non-durable in-memory queue");
 
+  scriptgen::client::ClientCommands client = scriptgen::client::AddClientCommands(app);
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return scriptgen::app::RunServe(so);
+  if (client.parsed()) return client.Run();
   if (bench_queue->parsed()) {
     qb.durable = !in_memory;
     return scriptgen::app::RunQueueBench(qb);

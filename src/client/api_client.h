@@ -34,8 +34,7 @@ class ApiClient {
 
   // POST /v1/documents with the file streamed as the raw body.
   StatusOr<boost::json::value> Upload(const std::filesystem::path& file,
-                                      const std::string& filename,
-                                      const std::string& content_type,
+                                      const std::string& filename, const std::string& content_type,
                                       const std::string& idempotency_key,
                                       const std::string& subject_id);
 

@@ -58,8 +58,9 @@ Status StatusFromResponse(const HttpResponse& response, bool token_given) {
     line = body.empty() ? http : http + ": " + body;
   }
   if (response.status == 401 && !token_given) {
-    line += "; no token was given: pass --token, set SCRIPTGEN_TOKEN, or run where "
-            "./var/admin.token is";
+    line +=
+        "; no token was given: pass --token, set SCRIPTGEN_TOKEN, or run where "
+        "./var/admin.token is";
   }
   return Status(CodeForHttpStatus(response.status), line);
 }

@@ -84,7 +84,9 @@ std::string ScalarText(const boost::json::value* v) {
   return boost::json::serialize(*v);
 }
 
-bool StdoutIsTerminal() { return isatty(STDOUT_FILENO) == 1; }
+bool StdoutIsTerminal() {
+  return isatty(STDOUT_FILENO) == 1;
+}
 
 size_t TerminalWidth(size_t fallback) {
   winsize ws{};

@@ -1,9 +1,14 @@
-// CLI11 wiring only: every leaf subcommand gets the common options (bound to one shared
-// CommonOptions; only one leaf is ever parsed) and its own, and remembers which Run function to
-// call. Behaviour lives in the *_command.cc files.
+// CLI11 wiring only: every leaf subcommand gets the common options and its own, and remembers
+// which Run function to call. Behaviour lives in the *_command.cc files.
+//
+// Each leaf binds its common options to its own CommonOptions: CLI11 applies environment
+// variables (SCRIPTGEN_SERVER, SCRIPTGEN_TOKEN) to the options of subcommands that were not
+// parsed too, so one shared struct would let the environment override a flag given on the
+// command line of the leaf that was.
 #include "client/commands.h"
 
 #include <CLI/CLI.hpp>
+#include <deque>
 #include <functional>
 #include <vector>
 
@@ -15,35 +20,41 @@
 namespace scriptgen::client {
 
 struct ClientCommands::State {
-  CommonOptions common;
+  std::deque<CommonOptions> common;  // one per leaf; a deque keeps their addresses stable
   IngestOptions ingest;
   SearchOptions search;
   JobsOptions jobs;
   DlqOptions dlq;
-  std::vector<std::pair<CLI::App*, std::function<int()>>> leaves;
+  struct Leaf {
+    CLI::App* app;
+    const CommonOptions* common;
+    std::function<int(const CommonOptions&)> run;
+  };
+  std::vector<Leaf> leaves;
 };
 
 namespace {
 
 using State = ClientCommands::State;
 
-CLI::App* Leaf(State& st, CLI::App& parent, const std::string& name,
-               const std::string& description, std::function<int()> run) {
+CLI::App* Leaf(State& st, CLI::App& parent, const std::string& name, const std::string& description,
+               std::function<int(const CommonOptions&)> run) {
   CLI::App* cmd = parent.add_subcommand(name, description);
-  cmd->add_option("--server", st.common.server, "URL of the scriptgen server")
+  CommonOptions& common = st.common.emplace_back();
+  cmd->add_option("--server", common.server, "URL of the scriptgen server")
       ->envname("SCRIPTGEN_SERVER")
       ->capture_default_str();
-  cmd->add_option("--token", st.common.token,
+  cmd->add_option("--token", common.token,
                   "Bearer token (default: SCRIPTGEN_TOKEN, else ./var/admin.token)")
       ->envname("SCRIPTGEN_TOKEN");
-  cmd->add_flag("--json", st.common.json, "Print the raw JSON instead of tables");
-  st.leaves.emplace_back(cmd, std::move(run));
+  cmd->add_flag("--json", common.json, "Print the raw JSON instead of tables");
+  st.leaves.push_back({cmd, &common, std::move(run)});
   return cmd;
 }
 
 void AddIngest(State& st, CLI::App& app) {
   CLI::App* cmd = Leaf(st, app, "ingest", "Upload files and folders to a running server",
-                       [&st] { return RunIngest(st.common, st.ingest); });
+                       [&st](const CommonOptions& c) { return RunIngest(c, st.ingest); });
   cmd->add_option("paths", st.ingest.paths, "Files and folders (recursive; hidden ones skipped)")
       ->required();
   cmd->add_flag("--wait", st.ingest.wait, "Follow each ingest job to its end, with progress");
@@ -55,7 +66,7 @@ void AddIngest(State& st, CLI::App& app) {
 
 void AddSearch(State& st, CLI::App& app) {
   CLI::App* cmd = Leaf(st, app, "search", "Search the ingested documents",
-                       [&st] { return RunSearch(st.common, st.search); });
+                       [&st](const CommonOptions& c) { return RunSearch(c, st.search); });
   cmd->add_option("query", st.search.query, "What to look for")->required();
   cmd->add_option("-k", st.search.k, "Number of results")
       ->check(CLI::Range(1, 1000))
@@ -66,7 +77,7 @@ void AddJobs(State& st, CLI::App& app) {
   CLI::App* jobs = app.add_subcommand("jobs", "Inspect and cancel jobs");
   jobs->require_subcommand(1);
   CLI::App* ls = Leaf(st, *jobs, "ls", "List jobs, oldest first",
-                      [&st] { return RunJobsList(st.common, st.jobs); });
+                      [&st](const CommonOptions& c) { return RunJobsList(c, st.jobs); });
   ls->add_option("--state", st.jobs.state,
                  "queued, scheduled, running, succeeded, dead or cancelled");
   ls->add_option("--limit", st.jobs.limit, "Jobs per page")
@@ -74,10 +85,10 @@ void AddJobs(State& st, CLI::App& app) {
       ->capture_default_str();
   ls->add_option("--cursor", st.jobs.cursor, "Continue after a previous page");
   CLI::App* show = Leaf(st, *jobs, "show", "Show one job",
-                        [&st] { return RunJobsShow(st.common, st.jobs); });
+                        [&st](const CommonOptions& c) { return RunJobsShow(c, st.jobs); });
   show->add_option("job_id", st.jobs.job_id, "e.g. job_7")->required();
   CLI::App* cancel = Leaf(st, *jobs, "cancel", "Cancel a job",
-                          [&st] { return RunJobsCancel(st.common, st.jobs); });
+                          [&st](const CommonOptions& c) { return RunJobsCancel(c, st.jobs); });
   cancel->add_option("job_id", st.jobs.job_id, "e.g. job_7")->required();
 }
 
@@ -85,18 +96,18 @@ void AddDlq(State& st, CLI::App& app) {
   CLI::App* dlq = app.add_subcommand("dlq", "The dead-letter queue: failed jobs");
   dlq->require_subcommand(1);
   CLI::App* ls = Leaf(st, *dlq, "ls", "List dead jobs with their errors",
-                      [&st] { return RunDlqList(st.common, st.dlq); });
+                      [&st](const CommonOptions& c) { return RunDlqList(c, st.dlq); });
   ls->add_option("--error-class", st.dlq.error_class, "Only this class (e.g. bad_input)");
   ls->add_option("--limit", st.dlq.limit, "Jobs per page")
       ->check(CLI::Range(1, 500))
       ->capture_default_str();
   ls->add_option("--cursor", st.dlq.cursor, "Continue after a previous page");
   CLI::App* retry = Leaf(st, *dlq, "retry", "Requeue one dead job, or all of a class",
-                         [&st] { return RunDlqRetry(st.common, st.dlq); });
+                         [&st](const CommonOptions& c) { return RunDlqRetry(c, st.dlq); });
   retry->add_option("job_id", st.dlq.job_id, "e.g. job_7");
   retry->add_option("--error-class", st.dlq.error_class, "Requeue every dead job of this class");
   CLI::App* purge = Leaf(st, *dlq, "purge", "Delete one dead job, or all (of a class)",
-                         [&st] { return RunDlqPurge(st.common, st.dlq); });
+                         [&st](const CommonOptions& c) { return RunDlqPurge(c, st.dlq); });
   purge->add_option("job_id", st.dlq.job_id, "e.g. job_7");
   purge->add_flag("--all", st.dlq.all, "Purge every dead job (of --error-class, if given)");
   purge->add_option("--error-class", st.dlq.error_class, "With --all: only this class");
@@ -110,15 +121,15 @@ ClientCommands& ClientCommands::operator=(ClientCommands&&) noexcept = default;
 ClientCommands::~ClientCommands() = default;
 
 bool ClientCommands::parsed() const {
-  for (const auto& [cmd, run] : state_->leaves) {
-    if (cmd->parsed()) return true;
+  for (const State::Leaf& leaf : state_->leaves) {
+    if (leaf.app->parsed()) return true;
   }
   return false;
 }
 
 int ClientCommands::Run() {
-  for (const auto& [cmd, run] : state_->leaves) {
-    if (cmd->parsed()) return run();
+  for (const State::Leaf& leaf : state_->leaves) {
+    if (leaf.app->parsed()) return leaf.run(*leaf.common);
   }
   return 1;
 }

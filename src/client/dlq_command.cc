@@ -23,10 +23,9 @@ int Usage(const std::string& message) {
 int RunDlqList(const CommonOptions& common, const DlqOptions& options) {
   StatusOr<std::unique_ptr<ApiClient>> api = MakeApiClient(common);
   if (!api.ok()) return ReportError(api.status());
-  const std::string target =
-      "/v1/dlq" + QueryString({{"error_class", options.error_class},
-                               {"limit", std::to_string(options.limit)},
-                               {"cursor", options.cursor}});
+  const std::string target = "/v1/dlq" + QueryString({{"error_class", options.error_class},
+                                                      {"limit", std::to_string(options.limit)},
+                                                      {"cursor", options.cursor}});
   StatusOr<boost::json::value> r = (*api)->Get(target);
   if (!r.ok()) return ReportError(r.status());
   if (common.json) {

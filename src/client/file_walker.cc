@@ -60,8 +60,8 @@ WalkResult CollectFiles(const std::vector<std::string>& inputs) {
     std::error_code ec;
     const fs::file_status st = fs::status(root, ec);
     if (ec || !fs::exists(st)) {
-      result.errors.push_back("cannot read '" + input + "': " +
-                              (ec ? ec.message() : "No such file or directory"));
+      result.errors.push_back("cannot read '" + input +
+                              "': " + (ec ? ec.message() : "No such file or directory"));
       continue;
     }
     if (fs::is_regular_file(st)) {

@@ -8,7 +8,9 @@
 namespace scriptgen::client {
 namespace {
 
-bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool IsContinuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 std::string Printf(const char* fmt, double v) {
   char buf[64];
@@ -102,15 +104,14 @@ std::string PadRight(std::string_view s, size_t width) {
 }
 
 std::string ProgressLine(std::string_view name, int percent, std::string_view step,
-                         std::string_view message, size_t width) {
+                         std::string_view message, size_t width, size_t name_column) {
   const int bar_cells = width >= 100 ? 30 : 20;
   std::string tail = "  " + ProgressBar(percent, bar_cells) + " " +
                      Printf("%3.0f", std::clamp(percent, 0, 100)) + "%";
   if (!step.empty()) tail += "  " + std::string(step);
   // The name gets up to 40% of the line, at least enough to be recognisable.
   const size_t name_width = std::max<size_t>(12, width * 2 / 5);
-  std::string line = PadRight(Truncate(name, name_width), std::min(DisplayWidth(name), name_width));
-  line += tail;
+  std::string line = PadRight(Truncate(name, name_width), std::min(name_column, name_width)) + tail;
   if (!message.empty()) line += "  " + std::string(message);
   return Truncate(line, width);
 }

@@ -30,8 +30,10 @@ std::string Snippet(std::string_view text, size_t max);
 std::string PadRight(std::string_view s, size_t width);
 
 // One progress line for a file, fitted to `width` code points:
-//   "notes.txt  [######----]  60%  embed  embedding 12 chunks"
+//   "notes.txt  [######----]  60%  embed  12 of 20 chunks"
+// The name is padded to `name_column` (so the bars of several lines align) and cut to at most
+// 40% of the width.
 std::string ProgressLine(std::string_view name, int percent, std::string_view step,
-                         std::string_view message, size_t width);
+                         std::string_view message, size_t width, size_t name_column = 0);
 
 }  // namespace scriptgen::client

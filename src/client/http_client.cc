@@ -123,8 +123,8 @@ struct HttpClient::Impl {
       ++requests_on_connection;
       if (wec == beast::error::timeout) {
         Close();
-        return Status(Code::kDeadlineExceeded, "sending to " + server.url + " stalled for " +
-                                                   Seconds(options.io_timeout));
+        return Status(Code::kDeadlineExceeded,
+                      "sending to " + server.url + " stalled for " + Seconds(options.io_timeout));
       }
       // Read even after a failed write: the server may have answered early (401, 413) and closed.
       bhttp::response_parser<bhttp::string_body> parser;
@@ -156,7 +156,9 @@ HttpClient::HttpClient(ServerAddress server, HttpClientOptions options)
 
 HttpClient::~HttpClient() = default;
 
-const ServerAddress& HttpClient::server() const { return impl_->server; }
+const ServerAddress& HttpClient::server() const {
+  return impl_->server;
+}
 
 StatusOr<HttpResponse> HttpClient::Send(std::string_view method, const std::string& target,
                                         const Headers& headers, std::string body) {
@@ -182,8 +184,9 @@ StatusOr<HttpResponse> HttpClient::PostFile(const std::string& target, const Hea
     bhttp::file_body::value_type body;
     body.open(file.c_str(), beast::file_mode::scan, ec);
     if (ec) {
-      return Status(ec == boost::system::errc::no_such_file_or_directory ? Code::kNotFound
-                                                                          : Code::kFailedPrecondition,
+      return Status(ec == boost::system::errc::no_such_file_or_directory
+                        ? Code::kNotFound
+                        : Code::kFailedPrecondition,
                     "cannot read '" + file.string() + "': " + Reason(ec));
     }
     req.method(bhttp::verb::post);
@@ -203,17 +206,16 @@ StatusOr<HttpResponse> HttpClient::ReadSse(const std::string& target, const Head
   m.SetCommonFields(req, headers);
   req.set(bhttp::field::accept, "text/event-stream");
   req.set(bhttp::field::cache_control, "no-cache");
-  error_code ec =
-      m.Run(m.options.io_timeout, [&](auto h) { bhttp::async_write(*m.stream, req, std::move(h)); });
+  error_code ec = m.Run(m.options.io_timeout,
+                        [&](auto h) { bhttp::async_write(*m.stream, req, std::move(h)); });
   if (ec) {
     m.Close();
     return Unavailable("connection to " + m.server.url + " failed: " + Reason(ec));
   }
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(std::numeric_limits<uint64_t>::max());
-  ec = m.Run(m.options.io_timeout, [&](auto h) {
-    bhttp::async_read_header(*m.stream, m.buffer, parser, std::move(h));
-  });
+  ec = m.Run(m.options.io_timeout,
+             [&](auto h) { bhttp::async_read_header(*m.stream, m.buffer, parser, std::move(h)); });
   if (ec) {
     m.Close();
     if (ec == beast::error::timeout) {
@@ -231,9 +233,8 @@ StatusOr<HttpResponse> HttpClient::ReadSse(const std::string& target, const Head
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    ec = m.Run(events ? m.options.sse_idle_timeout : m.options.io_timeout, [&](auto h) {
-      bhttp::async_read_some(*m.stream, m.buffer, parser, std::move(h));
-    });
+    ec = m.Run(events ? m.options.sse_idle_timeout : m.options.io_timeout,
+               [&](auto h) { bhttp::async_read_some(*m.stream, m.buffer, parser, std::move(h)); });
     if (ec == bhttp::error::need_buffer) ec = {};
     const size_t n = sizeof chunk - parser.get().body().size;
     if (events) {

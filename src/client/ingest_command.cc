@@ -5,9 +5,9 @@
 // every thread stop taking new work.
 #include "client/ingest_command.h"
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -30,7 +30,9 @@ namespace json = boost::json;
 
 constexpr int kFollowAttempts = 6;
 
-bool IsTransport(const Status& s) { return ExitCode(s) == kExitUnreachable; }
+bool IsTransport(const Status& s) {
+  return ExitCode(s) == kExitUnreachable;
+}
 
 bool IsTerminal(const std::string& state) {
   return state == "succeeded" || state == "dead" || state == "cancelled";
@@ -86,12 +88,16 @@ class IngestRun {
         display_(display) {}
 
   void Execute() {
-    const size_t threads = std::min<size_t>(std::max(options_.concurrency, 1), files_.size());
+    const size_t concurrency = static_cast<size_t>(std::max(options_.concurrency, 1));
+    const size_t upload_threads = std::min(concurrency, files_.size());
+    // Event streams are cheap for the server and mostly idle here: follow more jobs at once than
+    // there are uploads in flight, so the display keeps up with the server's workers.
+    const size_t follow_threads = std::min(std::max<size_t>(2 * concurrency, 16), files_.size());
     std::vector<std::jthread> uploaders;
     std::vector<std::jthread> followers;
-    for (size_t i = 0; i < threads; ++i) uploaders.emplace_back([this] { UploadLoop(); });
+    for (size_t i = 0; i < upload_threads; ++i) uploaders.emplace_back([this] { UploadLoop(); });
     if (options_.wait) {
-      for (size_t i = 0; i < threads; ++i) followers.emplace_back([this] { FollowLoop(); });
+      for (size_t i = 0; i < follow_threads; ++i) followers.emplace_back([this] { FollowLoop(); });
     }
     for (auto& t : uploaders) t.join();
     queue_.Close();
@@ -139,10 +145,11 @@ class IngestRun {
       out.created = created == nullptr || !created->is_bool() || created->as_bool();
       const std::string again = out.created ? "" : "  (already uploaded)";
       if (options_.wait) {
-        display_->Update(handle, 0, "queued", out.job_id + again);
+        display_->Update(handle, 0, "uploaded", out.job_id + again);
         queue_.Push(i, handle);
       } else {
-        display_->Finish(handle, name + "  uploaded  " + out.document_id + "  " + out.job_id + again);
+        display_->Finish(handle,
+                         name + "  uploaded  " + out.document_id + "  " + out.job_id + again);
       }
     }
   }
@@ -174,17 +181,20 @@ class IngestRun {
   void Follow(ApiClient& api, FileOutcome& out, int handle) {
     std::string last_id;
     std::string event_error;
+    int percent = 0;
     for (int attempt = 0; attempt < kFollowAttempts && !IsTerminal(out.state); ++attempt) {
       Status s = api.FollowEvents(out.job_id, &last_id, [&](const SseEvent& e) {
         boost::system::error_code ec;
         const json::value data = json::parse(e.data, ec);
         if (ec) return true;
         const std::string state = StringField(data, "state");
-        if (const json::value* p = Field(data, "progress"); p != nullptr && p->is_object()) {
-          display_->Update(handle, static_cast<int>(IntField(*p, "percent")),
-                           StringField(*p, "step"), StringField(*p, "message"));
+        const json::value* p = Field(data, "progress");
+        if (p != nullptr && p->is_object() && !StringField(*p, "step").empty()) {
+          percent = static_cast<int>(IntField(*p, "percent"));
+          display_->Update(handle, percent, StringField(*p, "step"), StringField(*p, "message"));
         } else if (!state.empty() && !IsTerminal(state)) {
-          display_->Update(handle, 0, state, StringField(data, "error"));
+          // A state change (queued, running, scheduled for a retry): keep the bar where it was.
+          display_->Update(handle, percent, state, StringField(data, "error"));
         }
         if (IsTerminal(state)) {
           out.state = state;
@@ -293,11 +303,14 @@ void PrintJsonSummary(const IngestRun& run, const std::vector<std::string>& path
   }
   json::array errors;
   for (const std::string& e : path_errors) errors.push_back(json::value(e));
-  json::object summary{{"files", std::move(files)},   {"path_errors", std::move(errors)},
-                       {"uploaded", t.uploaded},      {"failed", t.failed},
-                       {"bytes", t.bytes},            {"elapsed_s", elapsed},
-                       {"mb_per_s", elapsed > 0 ? static_cast<double>(t.bytes) / 1e6 / elapsed
-                                                : 0.0}};
+  json::object summary{
+      {"files", std::move(files)},
+      {"path_errors", std::move(errors)},
+      {"uploaded", t.uploaded},
+      {"failed", t.failed},
+      {"bytes", t.bytes},
+      {"elapsed_s", elapsed},
+      {"mb_per_s", elapsed > 0 ? static_cast<double>(t.bytes) / 1e6 / elapsed : 0.0}};
   if (wait) summary["succeeded"] = t.succeeded;
   PrintJson(summary);
 }
@@ -318,7 +331,7 @@ int RunIngest(const CommonOptions& common, const IngestOptions& options) {
   }
 
   ProgressDisplay::Options display_options;
-  display_options.mode = common.json             ? ProgressDisplay::Mode::kQuiet
+  display_options.mode = common.json          ? ProgressDisplay::Mode::kQuiet
                          : StdoutIsTerminal() ? ProgressDisplay::Mode::kLive
                                               : ProgressDisplay::Mode::kLines;
   display_options.width = TerminalWidth();

@@ -3,6 +3,8 @@
 // to width-1 so the terminal never wraps them, which would break the line count.
 #include "client/progress_display.h"
 
+#include <algorithm>
+
 #include "client/format.h"
 
 namespace scriptgen::client {
@@ -12,10 +14,11 @@ constexpr auto kMinRedrawInterval = std::chrono::milliseconds(80);
 
 }  // namespace
 
-ProgressDisplay::ProgressDisplay(std::FILE* out, Options options)
-    : out_(out), options_(options) {}
+ProgressDisplay::ProgressDisplay(std::FILE* out, Options options) : out_(out), options_(options) {}
 
-ProgressDisplay::~ProgressDisplay() { Close(); }
+ProgressDisplay::~ProgressDisplay() {
+  Close();
+}
 
 int ProgressDisplay::Start(const std::string& name, const std::string& status) {
   std::lock_guard lock(mu_);
@@ -85,10 +88,12 @@ void ProgressDisplay::RenderLocked(bool force) {
   frame += "\x1b[J";
   for (const std::string& line : pending_) frame += line + "\n";
   pending_.clear();
+  size_t name_column = 0;
+  for (const auto& [handle, e] : active_) name_column = std::max(name_column, DisplayWidth(e.name));
   size_t lines = 0;
   for (const auto& [handle, e] : active_) {
     if (lines == options_.max_live_lines) break;
-    frame += ProgressLine(e.name, e.percent, e.step, e.message, width) + "\n";
+    frame += ProgressLine(e.name, e.percent, e.step, e.message, width, name_column) + "\n";
     ++lines;
   }
   if (active_.size() > lines) {

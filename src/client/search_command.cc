@@ -31,7 +31,8 @@ int RunSearch(const CommonOptions& common, const SearchOptions& options) {
   for (const boost::json::value& hit : results->as_array()) {
     char score[32];
     const boost::json::value* s = Field(hit, "score");
-    std::snprintf(score, sizeof score, "%.3f", s != nullptr && s->is_number() ? s->to_number<double>() : 0.0);
+    std::snprintf(score, sizeof score, "%.3f",
+                  s != nullptr && s->is_number() ? s->to_number<double>() : 0.0);
     rows.push_back({std::to_string(++rank), score, Truncate(StringField(hit, "filename"), 40),
                     StringField(hit, "document_id"), StringField(hit, "text")});
     fixed = std::max(fixed, DisplayWidth(rows.back()[2]) + DisplayWidth(rows.back()[3]));

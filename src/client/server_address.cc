@@ -9,7 +9,8 @@ namespace scriptgen::client {
 namespace {
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 }  // namespace
@@ -23,8 +24,9 @@ StatusOr<ServerAddress> ParseServerUrl(std::string_view url) {
   const std::string shown(url.substr(0, 200));
   constexpr std::string_view kScheme = "http://";
   if (url.size() < kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), url.begin(),
-                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+      !std::equal(kScheme.begin(), kScheme.end(), url.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     if (url.substr(0, 8) == "https://") {
       return InvalidArgument("server URL '" + shown + "': https is not supported, use http://");
     }

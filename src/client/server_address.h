@@ -16,9 +16,9 @@
 namespace scriptgen::client {
 
 struct ServerAddress {
-  std::string host;  // without brackets, e.g. "::1"
-  std::string port;  // decimal
-  std::string url;   // normalised "http://host:port", for messages
+  std::string host;                // without brackets, e.g. "::1"
+  std::string port;                // decimal
+  std::string url;                 // normalised "http://host:port", for messages
   std::string HostHeader() const;  // "host:port", brackets around IPv6 literals
 };
 

@@ -9,7 +9,8 @@
 // instead (this blocks writers and readers for the rebuild).
 //
 // Thread-safe: Search, size, Stats and Save take a shared lock and run concurrently; Add and
-// Remove take an exclusive lock. The index is derived state: the store is the source of truth, a
+// Remove take an exclusive lock, and a waiting writer holds back new searches so indexing never
+// starves under search load. The index is derived state: the store is the source of truth, a
 // snapshot (Save/Load) only shortens start-up and records the store change it is current to.
 //
 //   VectorIndex index({.dimension = embedder.dimension()});

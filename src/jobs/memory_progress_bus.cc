@@ -38,7 +38,10 @@ void MemoryProgressBus::Publish(JobEvent event) {
   topic.history.push_back(event);
   while (topic.history.size() > options_.history_per_job) topic.history.pop_front();
   for (auto& [token, callback] : topic.subscribers) callback(event);
-  if (now - last_prune_ms_ >= 1000 || topics_.size() > options_.max_jobs) PruneLocked(now);
+  // Amortised: at most once a second, or when the map has grown by a quarter since the last prune
+  // (live jobs cannot be pruned, so "over the cap" alone could mean pruning on every event).
+  const size_t grown = std::max(options_.max_jobs, size_after_prune_ + size_after_prune_ / 4);
+  if (now - last_prune_ms_ >= 1000 || topics_.size() > grown) PruneLocked(now);
 }
 
 std::unique_ptr<ProgressBus::Subscription> MemoryProgressBus::Subscribe(JobId id,
@@ -88,6 +91,7 @@ void MemoryProgressBus::PruneLocked(int64_t now_ms) {
       topics_.erase(id);
     }
   }
+  size_after_prune_ = topics_.size();
 }
 
 }  // namespace scriptgen::jobs

@@ -16,7 +16,9 @@ namespace scriptgen::jobs {
 struct MemoryProgressBusOptions {
   size_t history_per_job = 64;
   std::chrono::milliseconds retain_finished{std::chrono::minutes(10)};
-  size_t max_jobs = 100000;  // hard cap on jobs with history; oldest finished dropped first
+  // Hard cap on jobs with history (a finished ingest job keeps ~20 events, a few KB); oldest
+  // finished dropped first. Clients that come back later get a state snapshot instead.
+  size_t max_jobs = 20000;
 };
 
 class MemoryProgressBus final : public ProgressBus {
@@ -45,6 +47,7 @@ class MemoryProgressBus final : public ProgressBus {
   std::unordered_map<JobId, Topic> topics_;
   uint64_t next_token_ = 1;
   int64_t last_prune_ms_ = 0;
+  size_t size_after_prune_ = 0;
 };
 
 }  // namespace scriptgen::jobs

@@ -23,37 +23,41 @@ Status SearchService::Load() {
         add_status = index->Add(static_cast<uint64_t>(chunk), vec);
       }));
   SG_RETURN_IF_ERROR(add_status);
-  std::lock_guard lock(load_mu_);
+  std::lock_guard lock(index_mu_);
   index_ = std::move(index);
   return Status::Ok();
 }
 
+std::shared_ptr<VectorIndex> SearchService::Index() const {
+  std::lock_guard lock(index_mu_);
+  return index_;
+}
+
 bool SearchService::loaded() const {
-  std::lock_guard lock(load_mu_);
-  return index_ != nullptr;
+  return Index() != nullptr;
 }
 
 size_t SearchService::indexed_chunks() const {
-  std::lock_guard lock(load_mu_);
-  return index_ ? index_->size() : 0;
+  std::shared_ptr<VectorIndex> index = Index();
+  return index ? index->size() : 0;
 }
 
 Status SearchService::AddDocument(store::DocumentId id) {
   StatusOr<std::vector<std::pair<store::ChunkId, std::vector<float>>>> vectors =
       store_->DocumentVectors(id, embedder_->version());
   if (!vectors.ok()) return vectors.status();
-  std::lock_guard lock(load_mu_);
-  if (!index_) return Status::Ok();  // Load() will pick them up from the store
+  std::shared_ptr<VectorIndex> index = Index();
+  if (!index) return Status::Ok();  // Load() will pick them up from the store
   for (const auto& [chunk, vec] : *vectors) {
-    SG_RETURN_IF_ERROR(index_->Add(static_cast<uint64_t>(chunk), vec));
+    SG_RETURN_IF_ERROR(index->Add(static_cast<uint64_t>(chunk), vec));
   }
   return Status::Ok();
 }
 
 void SearchService::RemoveChunks(const std::vector<store::ChunkId>& chunk_ids) {
-  std::lock_guard lock(load_mu_);
-  if (!index_) return;
-  for (store::ChunkId c : chunk_ids) (void)index_->Remove(static_cast<uint64_t>(c));
+  std::shared_ptr<VectorIndex> index = Index();
+  if (!index) return;
+  for (store::ChunkId c : chunk_ids) (void)index->Remove(static_cast<uint64_t>(c));
 }
 
 StatusOr<std::vector<SearchResult>> SearchService::Search(const std::string& query, size_t k) {
@@ -69,14 +73,11 @@ StatusOr<std::vector<SearchResult>> SearchService::Search(const std::string& que
   }
   std::vector<float> qvec;
   SG_RETURN_IF_ERROR(embedder_->Embed(std::span(&query, 1), &qvec));
-  std::vector<SearchHit> hits;
-  {
-    std::lock_guard lock(load_mu_);
-    if (!index_) return Unavailable("the search index is still loading");
-    StatusOr<std::vector<SearchHit>> found = index_->Search(qvec, k);
-    if (!found.ok()) return found.status();
-    hits = std::move(*found);
-  }
+  std::shared_ptr<VectorIndex> index = Index();
+  if (!index) return Unavailable("the search index is still loading");
+  StatusOr<std::vector<SearchHit>> found = index->Search(qvec, k);
+  if (!found.ok()) return found.status();
+  const std::vector<SearchHit> hits = std::move(*found);
   std::vector<store::ChunkId> ids;
   for (const SearchHit& h : hits) {
     if (h.score > 0) ids.push_back(static_cast<store::ChunkId>(h.label));

@@ -13,8 +13,8 @@ TEST(UnicodeClassTest, Whitespace) {
 }
 
 TEST(UnicodeClassTest, WordCharsCoverScriptsAndExcludePunctuation) {
-  for (char32_t c : {U'a', U'Z', U'7', U'\u00e9', U'\u03b1', U'\u0436', U'\ud55c', U'\u6f22',
-                     U'\u3042'}) {
+  for (char32_t c :
+       {U'a', U'Z', U'7', U'\u00e9', U'\u03b1', U'\u0436', U'\ud55c', U'\u6f22', U'\u3042'}) {
     EXPECT_TRUE(IsWordChar(c)) << static_cast<int>(c);
   }
   for (char32_t c : {U'.', U',', U'-', U'\u3002', U'\u201c', U'\U0001F600', U'\uff01', U'\uFFFD',

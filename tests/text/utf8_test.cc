@@ -23,12 +23,12 @@ TEST(Utf8Test, DecodesEveryLength) {
 
 TEST(Utf8Test, RejectsMalformedSequencesOneByteAtATime) {
   const std::string bad[] = {
-      "\x80",          // stray continuation
-      "\xC0\xAF",      // overlong '/'
-      "\xE0\x80\xAF",  // overlong
-      "\xED\xA0\x80",  // surrogate U+D800
+      "\x80",              // stray continuation
+      "\xC0\xAF",          // overlong '/'
+      "\xE0\x80\xAF",      // overlong
+      "\xED\xA0\x80",      // surrogate U+D800
       "\xF4\x90\x80\x80",  // > U+10FFFF
-      "\xE3\x81",      // truncated
+      "\xE3\x81",          // truncated
       "\xFF",
   };
   for (const std::string& s : bad) {
@@ -53,8 +53,12 @@ TEST(Utf8Test, AppendRoundTripsAndReplacesImpossibleValues) {
 
 TEST(Utf8Test, SanitizeKeepsValidTextAndReplacesInvalidBytes) {
   EXPECT_EQ(SanitizeUtf8("plain \ud55c\uae00"), "plain \ud55c\uae00");
-  const std::string s = SanitizeUtf8("a\xFF" "b\xE3\x81");
-  EXPECT_EQ(s, "a\uFFFD" "b\uFFFD\uFFFD");
+  const std::string s = SanitizeUtf8(
+      "a\xFF"
+      "b\xE3\x81");
+  EXPECT_EQ(s,
+            "a\uFFFD"
+            "b\uFFFD\uFFFD");
   EXPECT_TRUE(IsValidUtf8(s));
 }
 
