@@ -87,13 +87,14 @@ CREATE TABLE chunks (
   byte_length INTEGER NOT NULL,
   UNIQUE (document_id, seq)
 );
+-- A rowid table: rows carry a kilobyte-sized BLOB, which WITHOUT ROWID tables store poorly.
 CREATE TABLE vectors (
   chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
   embed_version TEXT NOT NULL,
   dimension INTEGER NOT NULL,
   data BLOB NOT NULL,
-  PRIMARY KEY (chunk_id, embed_version)
-) WITHOUT ROWID;
+  UNIQUE (chunk_id, embed_version)
+);
 CREATE INDEX vectors_by_version ON vectors(embed_version, chunk_id);
 )sql",
 };

@@ -443,8 +443,8 @@ StatusOr<std::vector<jobs::ErrorRecord>> SqliteQueue::ErrorHistory(JobId id) {
   (*st)->Bind(1, id);
   std::vector<jobs::ErrorRecord> out;
   SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
-    out.push_back({static_cast<int>(s.Int(0)), {static_cast<ErrorClass>(s.Int(1)), s.Text(2)},
-                   s.Int(3)});
+    out.push_back(
+        {static_cast<int>(s.Int(0)), {static_cast<ErrorClass>(s.Int(1)), s.Text(2)}, s.Int(3)});
   }));
   return out;
 }
