@@ -63,6 +63,13 @@ struct HnswGraph::Impl {
   std::unique_ptr<Hnsw> hnsw;
 };
 
+InnerProductKernel::InnerProductKernel(size_t dimension) : dimension_(dimension) {
+  // The space only picks the (SIMD) function for this dimension; its parameter is the dimension
+  // as a size_t, which we keep ourselves.
+  hnswlib::InnerProductSpace space(dimension);
+  fn_ = space.get_dist_func();
+}
+
 HnswGraph::HnswGraph(const HnswParams& params, std::unique_ptr<Impl> impl)
     : params_(params), impl_(std::move(impl)) {}
 

@@ -35,6 +35,18 @@ struct HnswParams {
   size_t ef_search = 64;
 };
 
+// hnswlib's (SIMD) inner product for one dimension, usable without a graph: the flat store
+// scores with it so flat and graph-mode exact search agree bit for bit.
+class InnerProductKernel {
+ public:
+  explicit InnerProductKernel(size_t dimension);
+  float operator()(const float* a, const float* b) const { return 1.0f - fn_(a, b, &dimension_); }
+
+ private:
+  float (*fn_)(const void*, const void*, const void*);
+  size_t dimension_;
+};
+
 class HnswGraph {
  public:
   // ResourceExhausted if the memory cannot be allocated.

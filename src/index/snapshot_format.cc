@@ -26,7 +26,7 @@ T Get(const unsigned char* p) {
 
 uint64_t HeaderChecksum(const unsigned char* bytes) {
   Checksum c;
-  c.Update(bytes, 40);
+  c.Update(bytes, 48);
   return c.value();
 }
 
@@ -40,7 +40,8 @@ std::array<unsigned char, kHeaderSize> EncodeHeader(const Header& h) {
   Put<uint64_t>(&b[16], h.last_change_seq);
   Put<uint64_t>(&b[24], h.body_bytes);
   Put<uint64_t>(&b[32], h.live_count);
-  Put<uint64_t>(&b[40], HeaderChecksum(b.data()));
+  Put<uint64_t>(&b[40], static_cast<uint64_t>(h.body_kind));
+  Put<uint64_t>(&b[48], HeaderChecksum(b.data()));
   return b;
 }
 
@@ -48,7 +49,7 @@ StatusOr<Header> DecodeHeader(const std::array<unsigned char, kHeaderSize>& b) {
   if (std::memcmp(b.data(), kMagic, sizeof(kMagic)) != 0) {
     return Internal("not a vector index snapshot (bad magic)");
   }
-  if (Get<uint64_t>(&b[40]) != HeaderChecksum(b.data())) {
+  if (Get<uint64_t>(&b[48]) != HeaderChecksum(b.data())) {
     return Internal("vector index snapshot header is corrupt (checksum mismatch)");
   }
   Header h;
@@ -61,6 +62,12 @@ StatusOr<Header> DecodeHeader(const std::array<unsigned char, kHeaderSize>& b) {
     return FailedPrecondition("unsupported vector index snapshot format version " +
                               std::to_string(h.format_version));
   }
+  const uint64_t kind = Get<uint64_t>(&b[40]);
+  if (kind != static_cast<uint64_t>(BodyKind::kGraph) &&
+      kind != static_cast<uint64_t>(BodyKind::kFlat)) {
+    return Internal("vector index snapshot has unknown body kind " + std::to_string(kind));
+  }
+  h.body_kind = static_cast<BodyKind>(kind);
   return h;
 }
 

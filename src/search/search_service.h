@@ -32,8 +32,9 @@ struct SearchOptions {
   // at 384 dimensions recall@10 is ~0.6 with 64 and ~0.95 with 256 (measured by the index tests).
   size_t ef_search = 256;
   // HNSW build breadth. Insertion cost is proportional to it and every insert holds the index's
-  // write lock, so it bounds ingest throughput once the index passes exact_search_below; 100 keeps
-  // recall@10 (with ef_search 256) within a few points of 200 at half the insert cost.
+  // write lock, so it bounds ingest throughput once the graph exists (from 20,000 live vectors;
+  // below that the index is a flat array searched exactly); 100 keeps recall@10 (with ef_search
+  // 256) within a few points of 200 at half the insert cost.
   size_t ef_construction = 100;
   size_t max_query_bytes = 8192;
 };

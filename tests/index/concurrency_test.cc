@@ -21,7 +21,8 @@ TEST(VectorIndexConcurrencyTest, SearchesRunWhileWritersAddRemoveAndSave) {
   const auto rows = RandomUnitVectors(base + writers * per_writer, dim, 77);
   // Start above the exact-search threshold so readers exercise HNSW, and small enough in
   // capacity that writers trigger growth while readers run.
-  VectorIndex index({.dimension = dim, .max_elements = base, .exact_search_below = 1000});
+  VectorIndex index(
+      {.dimension = dim, .max_elements = base, .exact_search_below = 1000, .build_graph_at = 0});
   for (size_t i = 0; i < base; ++i) ASSERT_TRUE(index.Add(i, Row(rows, dim, i)).ok());
 
   std::atomic<bool> failed{false};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "index/snapshot_file.h"
+#include "index/snapshot_format.h"
 #include "index/vector_index.h"
 #include "test_vectors.h"
 
@@ -42,7 +43,8 @@ class SnapshotTest : public ::testing::Test {
   // An HNSW-searched index of n vectors with every fifth removed, saved at `path`.
   std::vector<float> SaveSample(const std::string& path, size_t n, size_t dim, uint64_t seq) {
     auto rows = RandomUnitVectors(n, dim, 31);
-    VectorIndex index({.dimension = dim, .max_elements = 64, .exact_search_below = 0});
+    VectorIndex index(
+        {.dimension = dim, .max_elements = 64, .exact_search_below = 0, .build_graph_at = 0});
     for (size_t i = 0; i < n; ++i) EXPECT_TRUE(index.Add(i, Row(rows, dim, i)).ok());
     for (size_t i = 0; i < n; i += 5) EXPECT_TRUE(index.Remove(i).ok());
     EXPECT_TRUE(index.Save(path, seq).ok());
@@ -56,13 +58,14 @@ TEST_F(SnapshotTest, RoundTripKeepsResultsSequenceAndDeletions) {
   const size_t dim = 32, n = 3000;
   const std::string path = PathOf("index.snap");
   auto rows = RandomUnitVectors(n, dim, 1);
-  VectorIndex original({.dimension = dim, .exact_search_below = 0});
+  VectorIndex original({.dimension = dim, .exact_search_below = 0, .build_graph_at = 0});
   for (size_t i = 0; i < n; ++i) ASSERT_TRUE(original.Add(i, Row(rows, dim, i)).ok());
   for (size_t i = 0; i < n; i += 4) ASSERT_TRUE(original.Remove(i).ok());
   ASSERT_TRUE(original.Save(path, 42).ok());
 
   uint64_t seq = 0;
-  auto loaded = VectorIndex::Load(path, {.dimension = dim, .exact_search_below = 0}, &seq);
+  auto loaded = VectorIndex::Load(
+      path, {.dimension = dim, .exact_search_below = 0, .build_graph_at = 0}, &seq);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   VectorIndex& index = **loaded;
   EXPECT_EQ(seq, 42u);
@@ -97,11 +100,15 @@ TEST_F(SnapshotTest, RoundTripKeepsResultsSequenceAndDeletions) {
 TEST_F(SnapshotTest, SnapshotParametersWinOverLoadOptions) {
   const std::string path = PathOf("m.snap");
   auto rows = RandomUnitVectors(500, 16, 3);
-  VectorIndex original({.dimension = 16, .M = 8, .ef_construction = 50, .exact_search_below = 0});
+  VectorIndex original({.dimension = 16,
+                        .M = 8,
+                        .ef_construction = 50,
+                        .exact_search_below = 0,
+                        .build_graph_at = 0});
   for (size_t i = 0; i < 500; ++i) ASSERT_TRUE(original.Add(i, Row(rows, 16, i)).ok());
   ASSERT_TRUE(original.Save(path, 1).ok());
-  auto loaded =
-      VectorIndex::Load(path, {.dimension = 16, .M = 32, .exact_search_below = 0}, nullptr);
+  auto loaded = VectorIndex::Load(
+      path, {.dimension = 16, .M = 32, .exact_search_below = 0, .build_graph_at = 0}, nullptr);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   for (size_t i = 500; i < 700; ++i) ASSERT_TRUE((*loaded)->Add(i, Row(rows, 16, i - 500)).ok());
   EXPECT_EQ((*loaded)->size(), 700u);
@@ -144,8 +151,9 @@ TEST_F(SnapshotTest, ByteFlipsAnywhereAreDetected) {
   // Every header and trailer byte, and a spread of body bytes (each body flip builds a graph,
   // which is slow under TSan).
   std::vector<size_t> positions;
-  for (size_t pos = 0; pos < 48 + 120; ++pos) positions.push_back(pos);
-  for (size_t pos = 48 + 120; pos < good.size() - 8; pos += good.size() / 40) {
+  const size_t head = snapshot::kHeaderSize;
+  for (size_t pos = 0; pos < head + 120; ++pos) positions.push_back(pos);
+  for (size_t pos = head + 120; pos < good.size() - 8; pos += good.size() / 40) {
     positions.push_back(pos);
   }
   for (size_t pos = good.size() - 8; pos < good.size(); ++pos) positions.push_back(pos);
@@ -164,8 +172,8 @@ TEST_F(SnapshotTest, TruncatedOrExtendedFilesAreRejected) {
   SaveSample(path, 200, 8, 5);
   const std::string good = ReadFile(path);
   const std::string bad_path = PathOf("bad.snap");
-  for (size_t len : {size_t{0}, size_t{10}, size_t{47}, size_t{48}, size_t{56}, good.size() / 2,
-                     good.size() - 9, good.size() - 1}) {
+  for (size_t len : {size_t{0}, size_t{10}, size_t{47}, size_t{48}, size_t{55}, size_t{56},
+                     size_t{64}, good.size() / 2, good.size() - 9, good.size() - 1}) {
     WriteFile(bad_path, good.substr(0, len));
     auto loaded = VectorIndex::Load(bad_path, {.dimension = 8}, nullptr);
     EXPECT_EQ(loaded.status().code(), Code::kInternal) << "length " << len;
@@ -185,9 +193,9 @@ TEST_F(SnapshotTest, ConsistentChecksumDoesNotMakeABadGraphAcceptable) {
   const std::string path = PathOf("graph.snap");
   SaveSample(path, 100, 8, 5);
   std::string bytes = ReadFile(path);
-  // Body starts after the 48-byte header with 96 bytes of hnswlib fields; element 0's level-0
-  // link list follows: a 4-byte count word, then 4-byte neighbour ids.
-  const size_t first_neighbour = 48 + 96 + 4;
+  // Body starts after the header with 96 bytes of hnswlib fields; element 0's level-0 link list
+  // follows: a 4-byte count word, then 4-byte neighbour ids.
+  const size_t first_neighbour = snapshot::kHeaderSize + 96 + 4;
   const uint32_t bogus = 0x7FFFFF00;
   std::memcpy(&bytes[first_neighbour], &bogus, sizeof(bogus));
   snapshot::Checksum checksum;

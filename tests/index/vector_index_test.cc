@@ -19,9 +19,13 @@ using testing_util::Row;
 
 constexpr size_t kNever = std::numeric_limits<size_t>::max();
 
-// Index configured to use HNSW (exact_search_below = 0) or brute force (kNever).
+// Index configured to use HNSW from the start (exact_below = 0, graph built at once) or to stay
+// in flat mode with brute force (any other value below the default build_graph_at).
 VectorIndexOptions Opts(size_t dim, size_t exact_below, size_t max_elements = 1 << 12) {
-  return {.dimension = dim, .max_elements = max_elements, .exact_search_below = exact_below};
+  return {.dimension = dim,
+          .max_elements = max_elements,
+          .exact_search_below = exact_below,
+          .build_graph_at = exact_below == 0 ? 0 : kNever};
 }
 
 void AddAll(VectorIndex& index, const std::vector<float>& rows, size_t dim) {
