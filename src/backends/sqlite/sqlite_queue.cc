@@ -65,8 +65,9 @@ Status NoSuchJob(JobId id) {
   return NotFound("job " + std::to_string(id) + " does not exist");
 }
 
-StatusOr<Job> LoadJob(Tx& tx, JobId id) {
-  StatusOr<Statement*> st = tx.Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
+// Reads one job through conn: the writer's (inside a transaction) or a pooled reader's.
+StatusOr<Job> LoadJob(Connection& conn, JobId id) {
+  StatusOr<Statement*> st = conn.Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
   Job job;
@@ -290,7 +291,7 @@ std::vector<StatusOr<JobState>> SqliteQueue::Finish(std::span<const jobs::Finish
     const int64_t now = clock_->NowMs();
     bool requeued = false;
     for (const jobs::FinishRequest& r : requests) {
-      StatusOr<Job> job = LoadJob(tx, r.id);
+      StatusOr<Job> job = LoadJob(tx.conn(), r.id);
       if (!job.ok()) {
         out.emplace_back(job.status());
         continue;
@@ -342,7 +343,7 @@ void SqliteQueue::RecordProgress(JobId id, const jobs::Progress& progress) {
 StatusOr<JobState> SqliteQueue::Cancel(JobId id) {
   JobState result = JobState::kCancelled;
   Status s = db_->writer().Run([&](Tx& tx) -> Status {
-    StatusOr<Job> job = LoadJob(tx, id);
+    StatusOr<Job> job = LoadJob(tx.conn(), id);
     if (!job.ok()) return job.status();
     StatusOr<jobs::CancelPlan> plan = jobs::PlanCancel(*job);
     if (!plan.ok()) return plan.status();
@@ -393,14 +394,7 @@ StatusOr<int> SqliteQueue::ReapExpiredLeases() {
 StatusOr<Job> SqliteQueue::Get(JobId id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
-  StatusOr<Statement*> st = (*conn)->Prepare(Sql("SELECT ", " FROM jobs WHERE id = ?"));
-  if (!st.ok()) return st.status();
-  (*st)->Bind(1, id);
-  Job job;
-  StatusOr<bool> found = (*st)->One([&](const Statement& s) { job = ReadJob(s); });
-  if (!found.ok()) return found.status();
-  if (!*found) return NoSuchJob(id);
-  return job;
+  return LoadJob(**conn, id);
 }
 
 StatusOr<std::vector<Job>> SqliteQueue::List(const jobs::JobFilter& filter) {
@@ -451,7 +445,7 @@ StatusOr<std::vector<jobs::ErrorRecord>> SqliteQueue::ErrorHistory(JobId id) {
 
 Status SqliteQueue::RetryDead(JobId id) {
   return db_->writer().Run([&](Tx& tx) -> Status {
-    StatusOr<Job> job = LoadJob(tx, id);
+    StatusOr<Job> job = LoadJob(tx.conn(), id);
     if (!job.ok()) return job.status();
     const int64_t now = clock_->NowMs();
     StatusOr<jobs::FinishPlan> plan = jobs::PlanRetryDead(*job, now);
@@ -490,7 +484,7 @@ StatusOr<int> SqliteQueue::RetryDeadByClass(ErrorClass c) {
 
 Status SqliteQueue::PurgeDead(JobId id) {
   return db_->writer().Run([&](Tx& tx) -> Status {
-    StatusOr<Job> job = LoadJob(tx, id);
+    StatusOr<Job> job = LoadJob(tx.conn(), id);
     if (!job.ok()) return job.status();
     if (job->state != JobState::kDead) {
       return FailedPrecondition("job " + std::to_string(id) + " is not dead-lettered (state " +
