@@ -94,4 +94,26 @@ size_t TerminalWidth(size_t fallback) {
   return fallback;
 }
 
+std::optional<int> FetchListPage(const CommonOptions& common, const std::string& target,
+                                 std::string_view key, std::string_view empty_message,
+                                 ListPage* page) {
+  StatusOr<std::unique_ptr<ApiClient>> api = MakeApiClient(common);
+  if (!api.ok()) return ReportError(api.status());
+  StatusOr<boost::json::value> r = (*api)->Get(target);
+  if (!r.ok()) return ReportError(r.status());
+  if (common.json) {
+    PrintJson(*r);
+    return 0;
+  }
+  page->body = std::move(*r);
+  const boost::json::value* list = Field(page->body, key);
+  if (list == nullptr || !list->is_array() || list->as_array().empty()) {
+    std::printf("%.*s\n", static_cast<int>(empty_message.size()), empty_message.data());
+    return 0;
+  }
+  page->items = &list->as_array();
+  page->next = ScalarText(Field(page->body, "next"));
+  return std::nullopt;
+}
+
 }  // namespace scriptgen::client

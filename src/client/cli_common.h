@@ -15,6 +15,7 @@
 
 #include <boost/json/value.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,19 @@ std::string StringField(const boost::json::value& v, std::string_view key);
 int64_t IntField(const boost::json::value& v, std::string_view key);
 // "" for null, the string itself, numbers and booleans as text.
 std::string ScalarText(const boost::json::value* v);
+
+// One page of a list endpoint, for the `ls` commands.
+struct ListPage {
+  boost::json::value body;
+  const boost::json::array* items = nullptr;  // the array under the list's key, never empty
+  std::string next;                           // cursor of the next page, "" on the last
+};
+// GETs target and takes the array under `key`. Returns the exit code to end with when the command
+// is already done: the request failed (error reported), --json (body printed raw), or the page is
+// empty (`empty_message` printed). Returns nullopt when `page` holds items to render.
+std::optional<int> FetchListPage(const CommonOptions& common, const std::string& target,
+                                 std::string_view key, std::string_view empty_message,
+                                 ListPage* page);
 
 bool StdoutIsTerminal();
 // Columns of the terminal on stdout, or `fallback` when it is not one.

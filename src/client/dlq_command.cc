@@ -21,21 +21,13 @@ int Usage(const std::string& message) {
 }  // namespace
 
 int RunDlqList(const CommonOptions& common, const DlqOptions& options) {
-  StatusOr<std::unique_ptr<ApiClient>> api = MakeApiClient(common);
-  if (!api.ok()) return ReportError(api.status());
   const std::string target = "/v1/dlq" + QueryString({{"error_class", options.error_class},
                                                       {"limit", std::to_string(options.limit)},
                                                       {"cursor", options.cursor}});
-  StatusOr<boost::json::value> r = (*api)->Get(target);
-  if (!r.ok()) return ReportError(r.status());
-  if (common.json) {
-    PrintJson(*r);
-    return 0;
-  }
-  const boost::json::value* list = Field(*r, "jobs");
-  if (list == nullptr || !list->is_array() || list->as_array().empty()) {
-    std::printf("the dead-letter queue is empty\n");
-    return 0;
+  ListPage page;
+  if (std::optional<int> done =
+          FetchListPage(common, target, "jobs", "the dead-letter queue is empty", &page)) {
+    return *done;
   }
   struct ClassInfo {
     int count = 0;
@@ -43,7 +35,7 @@ int RunDlqList(const CommonOptions& common, const DlqOptions& options) {
   };
   std::map<std::string, ClassInfo> classes;
   Table t({"ID", "TYPE", "ATTEMPTS", "FAILED", "CLASS", "ERROR"});
-  for (const boost::json::value& job : list->as_array()) {
+  for (const boost::json::value& job : *page.items) {
     const boost::json::value* e = Field(job, "error");
     const std::string cls = e != nullptr ? StringField(*e, "class") : "";
     ClassInfo& info = classes[cls.empty() ? "unknown" : cls];
@@ -58,8 +50,9 @@ int RunDlqList(const CommonOptions& common, const DlqOptions& options) {
   for (const auto& [cls, info] : classes) {
     std::printf("%s (%d): %s\n", cls.c_str(), info.count, info.recommendation.c_str());
   }
-  const std::string next = ScalarText(Field(*r, "next"));
-  if (!next.empty()) std::fprintf(stderr, "more: scriptgen dlq ls --cursor %s\n", next.c_str());
+  if (!page.next.empty()) {
+    std::fprintf(stderr, "more: scriptgen dlq ls --cursor %s\n", page.next.c_str());
+  }
   return 0;
 }
 

@@ -26,32 +26,24 @@ std::string ErrorText(const boost::json::value& job) {
 }
 
 int RunJobsList(const CommonOptions& common, const JobsOptions& options) {
-  StatusOr<std::unique_ptr<ApiClient>> api = MakeApiClient(common);
-  if (!api.ok()) return ReportError(api.status());
   const std::string target = "/v1/jobs" + QueryString({{"state", options.state},
                                                        {"limit", std::to_string(options.limit)},
                                                        {"cursor", options.cursor}});
-  StatusOr<boost::json::value> r = (*api)->Get(target);
-  if (!r.ok()) return ReportError(r.status());
-  if (common.json) {
-    PrintJson(*r);
-    return 0;
-  }
-  const boost::json::value* list = Field(*r, "jobs");
-  if (list == nullptr || !list->is_array() || list->as_array().empty()) {
-    std::printf("no jobs\n");
-    return 0;
+  ListPage page;
+  if (std::optional<int> done = FetchListPage(common, target, "jobs", "no jobs", &page)) {
+    return *done;
   }
   Table t({"ID", "TYPE", "STATE", "ATTEMPTS", "PROGRESS", "UPDATED", "ERROR"});
-  for (const boost::json::value& job : list->as_array()) {
+  for (const boost::json::value& job : *page.items) {
     t.AddRow({StringField(job, "id"), StringField(job, "type"), StringField(job, "state"),
               std::to_string(IntField(job, "attempts")) + "/" +
                   std::to_string(IntField(job, "max_attempts")),
               ProgressText(job), StringField(job, "updated_at"), Truncate(ErrorText(job), 60)});
   }
   std::fputs(t.Render().c_str(), stdout);
-  const std::string next = ScalarText(Field(*r, "next"));
-  if (!next.empty()) std::fprintf(stderr, "more: scriptgen jobs ls --cursor %s\n", next.c_str());
+  if (!page.next.empty()) {
+    std::fprintf(stderr, "more: scriptgen jobs ls --cursor %s\n", page.next.c_str());
+  }
   return 0;
 }
 
