@@ -2,9 +2,9 @@
 // index -> documents.ready. Each later step reads its input back from the store rather than from
 // memory, so a step re-run after a crash sees exactly what the earlier (marked) step stored.
 //
-// The in-memory vector index is updated after the index step commits, outside the transaction:
-// it is derived state (rebuilt from the store at start), and VectorIndex::Add replaces an
-// existing label, so doing it again after a re-delivery is harmless.
+// The in-memory vector index is updated by the index step's work, before its commit marks the
+// document ready: it is derived state (rebuilt from the store at start), and VectorIndex::Add
+// replaces an existing label, so doing it again after a re-delivery is harmless.
 #include "ingest/ingest_pipeline.h"
 
 #include <boost/json.hpp>
@@ -148,10 +148,13 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
 
   const std::string version = deps_.embedder->version();
   SG_RETURN_IF_ERROR(steps.Run("index", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    // Into the in-memory index first, then "ready" in the store: a document reported ready is
+    // always searchable. (If the commit then fails, search drops the stale hits: it checks every
+    // hit against the store.)
+    if (deps_.search != nullptr) SG_RETURN_IF_ERROR(deps_.search->AddDocument(id));
     return jobs::StepStore::Effect(
         [&docs, id, version](store::WriteTx& tx) { return docs.MarkReady(tx, id, version); });
   }));
-  if (deps_.search != nullptr) SG_RETURN_IF_ERROR(deps_.search->AddDocument(id));
   return Status::Ok();
 }
 
