@@ -15,24 +15,38 @@
 // We never call io_context::stop(): that would strand coroutine frames mid-flight, and destroying
 // them later would touch connections from a destructor. Draining to "no work" is simpler to
 // reason about, at the price that Stop() waits for handlers that overrun the deadline.
+//
+// Exposure checks live here, before anything listens: the TLS context is built and the key
+// checked against the certificate in Start(), so a bad file is a clear error at startup rather
+// than a handshake failure per client; and plain HTTP is refused on non-loopback addresses unless
+// the operator says a proxy terminates TLS. The connection limit is enforced at accept time with
+// a plain counter (only the accept loop increments it, so a check-then-serve race can only
+// undercount by connections that are closing anyway).
 #include "http/server.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "http/internal/server_core.h"
+#include "obs/logger.h"
 
 namespace scriptgen::http {
 namespace {
@@ -72,6 +86,72 @@ StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
   return tcp::endpoint(addr, static_cast<uint16_t>(port));
 }
 
+// TLS 1.2 suites: forward secrecy (ECDHE) and AEAD only, the Mozilla "intermediate" list without
+// DHE. TLS 1.3 suites are all AEAD already and keep OpenSSL's defaults.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+Status CheckReadable(const std::string& what, const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return InvalidArgument("cannot read " + what + " \"" + path + "\": " + std::strerror(errno));
+  }
+  std::fclose(f);
+  return Status::Ok();
+}
+
+// Builds the server's TLS context from the PEM files. Error texts name the file and OpenSSL's
+// reason, never file contents.
+StatusOr<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return InvalidArgument(
+        "TLS needs both a certificate and a private key (--tls-cert and --tls-key)");
+  }
+  if (Status s = CheckReadable("TLS certificate", o.tls_cert_file); !s.ok()) return s;
+  if (Status s = CheckReadable("TLS private key", o.tls_key_file); !s.ok()) return s;
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
+                   asio::ssl::context::single_dh_use);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  // Idle keep-alive connections then hold no TLS read/write buffers (~34 KiB each).
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  boost::system::error_code ec;
+  auto fail = [&ec](std::string what) {
+    ERR_clear_error();  // leave no stale errors for the next OpenSSL user on this thread
+    return InvalidArgument(what + ": " + ec.message());
+  };
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    ERR_clear_error();
+    return Internal("OpenSSL rejects the TLS 1.2 cipher list");
+  }
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) return fail("bad TLS certificate \"" + o.tls_cert_file + "\" (PEM expected)");
+  ctx->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return fail("bad TLS private key \"" + o.tls_key_file + "\" (PEM expected, matching " +
+                o.tls_cert_file + ")");
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    return InvalidArgument("TLS private key " + o.tls_key_file + " does not match certificate " +
+                           o.tls_cert_file);
+  }
+  return ctx;
+}
+
+bool IsLoopback(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  }
+  return a.is_loopback();
+}
+
 bool IsTransientAcceptError(const boost::system::error_code& ec) {
   return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
          ec == asio::error::no_memory || ec == asio::error::connection_aborted ||
@@ -103,11 +183,16 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
     if (core.stopping.load() || ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
       if (!IsTransientAcceptError(ec)) {
-        std::fprintf(stderr, "sg_http: accept failed: %s\n", ec.message().c_str());
+        obs::Logger::Global().Error("http: accept failed", {{"error", ec.message()}});
       }
       // Out of descriptors or similar: back off instead of spinning; connections will close.
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (core.counters.open.load() >= core.options.max_connections) {
+      core.counters.rejected.fetch_add(1);
+      internal::RejectConnection(core, std::move(socket));
       continue;
     }
     internal::ServeConnection(core, std::move(socket));
@@ -128,8 +213,23 @@ Status Server::Start() {
   if (opts.io_threads < 1 || opts.handler_threads < 1) {
     return InvalidArgument("io_threads and handler_threads must be at least 1");
   }
+  if (opts.max_connections < 1) return InvalidArgument("max_connections must be at least 1");
+  if (opts.header_timeout.count() <= 0 || opts.tls_handshake_timeout.count() <= 0 ||
+      opts.idle_timeout.count() <= 0 ||
+      (opts.body_min_bytes_per_second > 0 && opts.body_rate_window.count() <= 0)) {
+    return InvalidArgument("server timeouts must be positive");
+  }
   auto endpoint = ParseListen(opts.listen);
   if (!endpoint.ok()) return endpoint.status();
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    auto tls = MakeTlsContext(opts);
+    if (!tls.ok()) return tls.status();
+    im.core.tls = std::move(*tls);
+  } else if (!opts.allow_plain_http && !IsLoopback(endpoint->address())) {
+    return InvalidArgument("refusing to serve plain HTTP on non-loopback address \"" + opts.listen +
+                           "\": give a certificate with --tls-cert/--tls-key, or pass "
+                           "--allow-plain-http if a TLS-terminating proxy is in front");
+  }
 
   std::error_code fec;
   std::filesystem::path dir = opts.upload_dir.empty() ? std::filesystem::temp_directory_path(fec)
@@ -165,6 +265,16 @@ Status Server::Start() {
 
 uint16_t Server::port() const {
   return impl_->port;
+}
+
+Server::Stats Server::stats() const {
+  const auto& c = impl_->core.counters;
+  return Stats{.connections_open = c.open.load(),
+               .connections_accepted = c.accepted.load(),
+               .connections_rejected = c.rejected.load(),
+               .tls_handshake_failures = c.tls_handshake_failures.load(),
+               .header_timeouts = c.header_timeouts.load(),
+               .body_timeouts = c.body_timeouts.load()};
 }
 
 void Server::Stop(std::chrono::milliseconds drain) {

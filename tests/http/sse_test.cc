@@ -79,7 +79,7 @@ TEST(SseTest, EventsArriveInOrderWithIdsThenClose) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->Header("Content-Type"), "text/event-stream");
-  EXPECT_EQ(head->Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(head->Header("Cache-Control"), "no-store");
   EXPECT_EQ(head->Header("X-Accel-Buffering"), "no");
   EXPECT_EQ(head->Header("Transfer-Encoding"), "chunked");
   EXPECT_TRUE(head->Header("X-Request-Id"));
@@ -187,7 +187,9 @@ TEST(SseTest, TwoThousandConcurrentStreams) {
     GTEST_SKIP() << "RLIMIT_NOFILE too low for " << kStreams << " loopback streams";
   }
   Hub hub;
-  TestServer s(MakeRouter(hub));
+  ServerOptions o;
+  o.max_connections = kStreams + 100;  // above the default of 1024
+  TestServer s(MakeRouter(hub), o);
   uint64_t rss_before = testing::ResidentBytes();
   std::vector<std::unique_ptr<Conn>> clients;
   clients.reserve(kStreams);

@@ -1,12 +1,14 @@
 // ServerCore: the state shared by the listener (server.cc) and the connections (connection.cc).
 //
 // Internal to sg_http. It includes Asio (not Beast), and only the two server translation units
-// include it, so the public headers stay free of both.
+// include it, so the public headers stay free of both. `tls` is set by Start() before the first
+// accept and read-only afterwards; the counters are atomics any thread may bump.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <memory>
@@ -36,7 +38,21 @@ struct ServerCore {
   boost::asio::io_context io;
   boost::asio::thread_pool handlers;
 
+  // Set when serving TLS (Start() loads the certificate); null for plain HTTP.
+  std::unique_ptr<boost::asio::ssl::context> tls;
+
   std::atomic<bool> stopping{false};
+
+  // Server::Stats, plus the number of over-limit connections being answered right now.
+  struct Counters {
+    std::atomic<uint64_t> open{0};
+    std::atomic<uint64_t> accepted{0};
+    std::atomic<uint64_t> rejected{0};
+    std::atomic<uint64_t> tls_handshake_failures{0};
+    std::atomic<uint64_t> header_timeouts{0};
+    std::atomic<uint64_t> body_timeouts{0};
+    std::atomic<uint64_t> rejecting{0};
+  } counters;
 
   // Live connections, so Stop() can reach them. Guarded by mu; cv signals removals.
   std::mutex mu;
@@ -44,9 +60,13 @@ struct ServerCore {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
 };
 
-// Serves one accepted socket (whose executor must be a strand) until it closes; registers the
-// connection in core.connections for its lifetime.
+// Serves one accepted socket (whose executor must be a strand) until it closes, over TLS if
+// core.tls is set; registers the connection in core.connections and counts it in
+// core.counters.open for its lifetime.
 void ServeConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
+// Turns away a socket accepted over max_connections: a canned 503 (plain HTTP) or an immediate
+// close (TLS, or too many rejections in flight). Bounded to about a second; never blocks.
+void RejectConnection(ServerCore& core, boost::asio::ip::tcp::socket socket);
 // Graceful: close if idle, end SSE after flushing, otherwise finish the current request and close.
 void ShutdownConnection(const std::shared_ptr<Connection>& connection);
 // Immediate: close the socket now.
