@@ -4,15 +4,29 @@
 // of its own and never touches a backend directly. Every error is {"error":{"code","message"}} with
 // the HTTP status of its Status code (see http::ErrorResponse). The reference for every endpoint
 // is docs/API.md.
+//
+// Access (R-S5): every /v1 route declares the least role it needs (RoutePolicy); requests carry a
+// bearer token that AccessControlManager turns into a Principal; non-admin principals only ever
+// see their own subject's documents, jobs and search results (others' are 404, not 403).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/router.h"
 
 namespace scriptgen {
+class KeyedRateLimiter;
+namespace obs {
+struct ServiceMetrics;
+}
+namespace auth {
+class AccessControlManager;
+}
 namespace ingest {
 class DocumentService;
 }
@@ -32,20 +46,40 @@ struct ApiServices {
   jobs::JobQueue* queue = nullptr;
   jobs::ProgressBus* bus = nullptr;
   search::SearchService* search = nullptr;
+  auth::AccessControlManager* access = nullptr;
+  KeyedRateLimiter* rate_limiter = nullptr;  // per non-admin token; nullptr: no limit
+  obs::ServiceMetrics* metrics = nullptr;    // GET /metrics and API counters; may be null
   // For /readyz: empty string when ready, else what is not ready yet.
   std::function<std::string()> not_ready_reason;
 };
 
 struct ApiOptions {
   uint64_t max_upload_bytes = 50ull << 20;
-  std::string upload_dir;   // where upload bodies are staged (same filesystem as the blobs)
-  std::string admin_token;  // every /v1 request needs "Authorization: Bearer <admin_token>"
+  std::string upload_dir;  // where upload bodies are staged (same filesystem as the blobs)
+  // GET /metrics: "open" (no token: for a scraper on a private network), "token" (admin token),
+  // "off" (no route).
+  std::string metrics_access = "open";
 };
 
-http::Router BuildRouter(const ApiServices& services, const ApiOptions& options);
+// The least role a route needs: reader < writer < admin.
+enum class Access { kRead, kWrite, kAdmin };
+std::string_view AccessLevelName(Access access);  // "reader" | "writer" | "admin"
 
-// The `before` hook of the server: answers 401 for /v1 requests without the right bearer token.
-std::function<std::optional<http::Response>(http::Request&)> MakeAuthenticator(
-    std::string admin_token);
+struct RoutePolicy {
+  std::string method;
+  std::string pattern;
+  Access access;
+};
+
+// `policies` (optional) receives the access policy of every /v1 route.
+http::Router BuildRouter(const ApiServices& services, const ApiOptions& options,
+                         std::vector<RoutePolicy>* policies = nullptr);
+
+// The server's `after` hook: http_requests_total{route,method,status} and
+// http_request_duration_seconds{route,method} for every response, the server's own 404/413/431
+// included. `route` is the matching pattern of `policies` (or /healthz, /readyz, /metrics), else
+// "unmatched": never a raw path, so label values stay bounded.
+std::function<void(const http::Request&, int, std::chrono::nanoseconds)> MakeHttpMetricsHook(
+    const std::vector<RoutePolicy>& policies, obs::ServiceMetrics* metrics);
 
 }  // namespace scriptgen::api

@@ -46,39 +46,45 @@ http::Response List(const ApiServices& s, http::Request& req) {
 
 }  // namespace
 
-void AddDlqRoutes(http::Router& router, const ApiServices& s) {
-  router.Add("GET", "/v1/dlq", [s](http::Request& req) { return List(s, req); });
+void AddDlqRoutes(RouteTable& routes, const ApiServices& s) {
+  // The dead-letter queue is an operator's tool: admin only.
+  routes.Add("GET", "/v1/dlq", Access::kAdmin,
+             [s](http::Request& req, const auth::Principal&) { return List(s, req); });
 
-  router.Add("POST", "/v1/dlq/{id}/retry", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
-    if (!id.ok()) return http::ErrorResponse(id.status());
-    if (Status r = s.queue->RetryDead(*id); !r.ok()) return http::ErrorResponse(r);
-    return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"state", "queued"}});
-  });
+  routes.Add("POST", "/v1/dlq/{id}/retry", Access::kAdmin,
+             [s](http::Request& req, const auth::Principal&) {
+               StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
+               if (!id.ok()) return http::ErrorResponse(id.status());
+               if (Status r = s.queue->RetryDead(*id); !r.ok()) return http::ErrorResponse(r);
+               return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"state", "queued"}});
+             });
 
-  router.Add("POST", "/v1/dlq/retry", [s](http::Request& req) {
-    StatusOr<boost::json::object> body = ParseJsonObject(req.body);
-    if (!body.ok()) return http::ErrorResponse(body.status());
-    const boost::json::value* c = body->if_contains("error_class");
-    if (c == nullptr || !c->is_string()) {
-      return http::ErrorResponse(400, "invalid_argument",
-                                 "body must be {\"error_class\": \"<class>\"}");
-    }
-    StatusOr<std::optional<jobs::ErrorClass>> cls = ClassParam(std::string(c->as_string().c_str()));
-    if (!cls.ok()) return http::ErrorResponse(cls.status());
-    StatusOr<int> n = s.queue->RetryDeadByClass(**cls);
-    if (!n.ok()) return http::ErrorResponse(n.status());
-    return Json(200, {{"error_class", jobs::ErrorClassName(**cls)}, {"retried", *n}});
-  });
+  routes.Add("POST", "/v1/dlq/retry", Access::kAdmin,
+             [s](http::Request& req, const auth::Principal&) {
+               StatusOr<boost::json::object> body = ParseJsonObject(req.body);
+               if (!body.ok()) return http::ErrorResponse(body.status());
+               const boost::json::value* c = body->if_contains("error_class");
+               if (c == nullptr || !c->is_string()) {
+                 return http::ErrorResponse(400, "invalid_argument",
+                                            "body must be {\"error_class\": \"<class>\"}");
+               }
+               StatusOr<std::optional<jobs::ErrorClass>> cls =
+                   ClassParam(std::string(c->as_string().c_str()));
+               if (!cls.ok()) return http::ErrorResponse(cls.status());
+               StatusOr<int> n = s.queue->RetryDeadByClass(**cls);
+               if (!n.ok()) return http::ErrorResponse(n.status());
+               return Json(200, {{"error_class", jobs::ErrorClassName(**cls)}, {"retried", *n}});
+             });
 
-  router.Add("DELETE", "/v1/dlq/{id}", [s](http::Request& req) {
-    StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
-    if (!id.ok()) return http::ErrorResponse(id.status());
-    if (Status r = s.queue->PurgeDead(*id); !r.ok()) return http::ErrorResponse(r);
-    return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"purged", true}});
-  });
+  routes.Add("DELETE", "/v1/dlq/{id}", Access::kAdmin,
+             [s](http::Request& req, const auth::Principal&) {
+               StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
+               if (!id.ok()) return http::ErrorResponse(id.status());
+               if (Status r = s.queue->PurgeDead(*id); !r.ok()) return http::ErrorResponse(r);
+               return Json(200, {{"id", PublicId(kJobPrefix, *id)}, {"purged", true}});
+             });
 
-  router.Add("DELETE", "/v1/dlq", [s](http::Request& req) {
+  routes.Add("DELETE", "/v1/dlq", Access::kAdmin, [s](http::Request& req, const auth::Principal&) {
     StatusOr<std::optional<jobs::ErrorClass>> cls = ClassParam(req.QueryParam("error_class"));
     if (!cls.ok()) return http::ErrorResponse(cls.status());
     StatusOr<int> n = s.queue->PurgeDeadByClass(*cls);

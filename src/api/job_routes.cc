@@ -12,15 +12,20 @@
 #include "api/request_parsing.h"
 #include "api/routes_internal.h"
 #include "http/sse_stream.h"
+#include "ingest/document_service.h"
 #include "jobs/progress_bus.h"
 #include "jobs/queue.h"
+#include "obs/service_metrics.h"
 
 namespace scriptgen::api {
 namespace {
 
-http::Response GetJob(const ApiServices& s, http::Request& req) {
+http::Response GetJob(const ApiServices& s, http::Request& req, const auth::Principal& who) {
   StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
+  if (Status in = s.documents->CheckJobInScope(*id, who.subject_scope()); !in.ok()) {
+    return http::ErrorResponse(in);
+  }
   StatusOr<jobs::Job> job = s.queue->Get(*id);
   if (!job.ok()) return http::ErrorResponse(job.status());
   return Json(200, JobJson(*job));
@@ -50,9 +55,13 @@ http::Response ListJobs(const ApiServices& s, http::Request& req) {
   return Json(200, {{"jobs", std::move(out)}, {"next", next}});
 }
 
-http::Response CancelJob(const ApiServices& s, http::Request& req) {
+http::Response CancelJob(const ApiServices& s, http::Request& req, const auth::Principal& who) {
   StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
+  if (Status in = s.documents->CheckJobInScope(*id, who.subject_scope()); !in.ok()) {
+    return http::ErrorResponse(in);
+  }
+  if (s.metrics != nullptr) s.metrics->job_cancellation_requests_total.Inc();
   StatusOr<jobs::JobState> state = s.queue->Cancel(*id);
   if (!state.ok()) return http::ErrorResponse(state.status());
   const bool done = *state == jobs::JobState::kCancelled;
@@ -107,13 +116,26 @@ void SendSnapshot(http::SseStream& stream, StreamState& st, const jobs::Job& job
 }
 
 std::optional<http::Response> Events(const ApiServices& s, http::Request& req,
+                                     const auth::Principal& who,
                                      std::shared_ptr<http::SseStream> stream) {
   StatusOr<int64_t> id = ParsePublicId(req.path_params.at("id"), kJobPrefix, "job");
   if (!id.ok()) return http::ErrorResponse(id.status());
+  if (Status in = s.documents->CheckJobInScope(*id, who.subject_scope()); !in.ok()) {
+    return http::ErrorResponse(in);
+  }
   StatusOr<jobs::Job> job = s.queue->Get(*id);
   if (!job.ok()) return http::ErrorResponse(job.status());
 
   auto st = std::make_shared<StreamState>();
+  if (s.metrics != nullptr) {
+    // A stream closed before its job ended is a client going away: the disconnect storm alert
+    // watches that counter.
+    s.metrics->sse_connections_open.Add(1);
+    stream->OnClose([m = s.metrics, st] {
+      m->sse_connections_open.Add(-1);
+      if (!st->ended) m->sse_disconnects_total.Inc();
+    });
+  }
   // Replays retained events after Last-Event-ID synchronously, then delivers live ones.
   std::shared_ptr<jobs::ProgressBus::Subscription> sub =
       s.bus->Subscribe(*id, LastEventId(req), [stream, st](const jobs::JobEvent& e) {
@@ -135,14 +157,21 @@ std::optional<http::Response> Events(const ApiServices& s, http::Request& req,
 
 }  // namespace
 
-void AddJobRoutes(http::Router& router, const ApiServices& s) {
-  router.Add("GET", "/v1/jobs", [s](http::Request& req) { return ListJobs(s, req); });
-  router.Add("GET", "/v1/jobs/{id}", [s](http::Request& req) { return GetJob(s, req); });
-  router.Add("POST", "/v1/jobs/{id}/cancel", [s](http::Request& req) { return CancelJob(s, req); });
-  router.AddSse("/v1/jobs/{id}/events",
-                [s](http::Request& req, std::shared_ptr<http::SseStream> stream) {
-                  return Events(s, req, std::move(stream));
-                });
+void AddJobRoutes(RouteTable& routes, const ApiServices& s) {
+  // Listing every job is an operator's view; subject-bound tokens reach their jobs through the
+  // job ids their uploads returned.
+  routes.Add("GET", "/v1/jobs", Access::kAdmin,
+             [s](http::Request& req, const auth::Principal&) { return ListJobs(s, req); });
+  routes.Add("GET", "/v1/jobs/{id}", Access::kRead,
+             [s](http::Request& req, const auth::Principal& who) { return GetJob(s, req, who); });
+  routes.Add(
+      "POST", "/v1/jobs/{id}/cancel", Access::kWrite,
+      [s](http::Request& req, const auth::Principal& who) { return CancelJob(s, req, who); });
+  routes.AddSse(
+      "/v1/jobs/{id}/events", Access::kRead,
+      [s](http::Request& req, const auth::Principal& who, std::shared_ptr<http::SseStream> stream) {
+        return Events(s, req, who, std::move(stream));
+      });
 }
 
 }  // namespace scriptgen::api

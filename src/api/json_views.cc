@@ -22,6 +22,13 @@ boost::json::value ErrorJson(const std::optional<jobs::JobError>& e) {
                              {"recommendation", jobs::Recommendation(e->error_class)}};
 }
 
+// Counts per kind of what the scrubbers replaced; the values themselves are never stored.
+boost::json::object RedactionsJson(const store::RedactionCounts& counts) {
+  boost::json::object o;
+  for (const auto& [kind, n] : counts) o[kind] = n;
+  return o;
+}
+
 }  // namespace
 
 boost::json::object JobJson(const jobs::Job& job) {
@@ -56,12 +63,14 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
           {"filename", d.filename},
           {"state", view.state},
           {"mime", d.mime},
+          {"declared_mime", d.declared_mime},
           {"size", d.size},
           {"sha256", d.sha256},
           {"subject_id",
            d.subject_id.empty() ? boost::json::value(nullptr) : boost::json::value(d.subject_id)},
           {"job_id", PublicId(kJobPrefix, d.job_id)},
           {"chunk_count", d.chunk_count},
+          {"redactions", RedactionsJson(d.redactions)},
           {"embed_version", d.embed_version.empty() ? boost::json::value(nullptr)
                                                     : boost::json::value(d.embed_version)},
           {"created_at", Timestamp(d.created_ms)},
@@ -69,11 +78,14 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
 }
 
 boost::json::object SearchResultJson(const search::SearchResult& r) {
-  return {{"document_id", PublicId(kDocumentPrefix, r.document_id)},
-          {"chunk_id", PublicId(kChunkPrefix, r.chunk_id)},
-          {"score", r.score},
-          {"text", r.text},
-          {"filename", r.filename}};
+  return {
+      {"document_id", PublicId(kDocumentPrefix, r.document_id)},
+      {"chunk_id", PublicId(kChunkPrefix, r.chunk_id)},
+      {"score", r.score},
+      {"text", r.text},
+      {"filename", r.filename},
+      {"page", r.page > 0 ? boost::json::value(r.page) : boost::json::value(nullptr)},
+      {"heading", r.heading.empty() ? boost::json::value(nullptr) : boost::json::value(r.heading)}};
 }
 
 boost::json::object EventJson(const jobs::JobEvent& e) {
@@ -84,6 +96,24 @@ boost::json::object EventJson(const jobs::JobEvent& e) {
   if (e.kind == jobs::JobEvent::Kind::kProgress) o["progress"] = ProgressJson(e.progress);
   if (!e.error.empty()) o["error"] = e.error;
   return o;
+}
+
+boost::json::object TokenJson(const store::TokenRecord& t, int64_t now_ms) {
+  const char* state = t.revoked_ms != 0                             ? "revoked"
+                      : t.expires_ms != 0 && now_ms >= t.expires_ms ? "expired"
+                                                                    : "active";
+  auto optional_time = [](int64_t ms) {
+    return ms == 0 ? boost::json::value(nullptr) : Timestamp(ms);
+  };
+  return {{"id", t.id},
+          {"role", t.role},
+          {"subject_id",
+           t.subject_id.empty() ? boost::json::value(nullptr) : boost::json::value(t.subject_id)},
+          {"note", t.note},
+          {"state", state},
+          {"created_at", Timestamp(t.created_ms)},
+          {"expires_at", optional_time(t.expires_ms)},
+          {"revoked_at", optional_time(t.revoked_ms)}};
 }
 
 }  // namespace scriptgen::api

@@ -9,6 +9,7 @@
 #include "jobs/job.h"
 #include "jobs/progress_bus.h"
 #include "search/search_service.h"
+#include "store/token_store.h"
 
 namespace scriptgen::api {
 
@@ -20,5 +21,7 @@ boost::json::object DocumentJson(const ingest::DocumentView& view);
 boost::json::object SearchResultJson(const search::SearchResult& result);
 // The data of an SSE event.
 boost::json::object EventJson(const jobs::JobEvent& event);
+// An API token's public description (never its secret or hash); state is derived at now_ms.
+boost::json::object TokenJson(const store::TokenRecord& token, int64_t now_ms);
 
 }  // namespace scriptgen::api

@@ -1,5 +1,6 @@
 #include "api/request_parsing.h"
 
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 
@@ -48,8 +49,17 @@ StatusOr<Paging> ParsePaging(const http::Request& req, size_t max_limit) {
 }
 
 StatusOr<boost::json::object> ParseJsonObject(const std::string& body) {
+  // Request bodies of this API are flat objects: a small nesting limit stops deeply nested
+  // documents (stack and CPU exhaustion) before they are built. Size is bounded by the route's
+  // body limit (1 MiB by default).
+  boost::json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(body, ec);
+  boost::json::value v = boost::json::parse(body, ec, {}, options);
+  if (ec == boost::json::error::too_deep) {
+    return InvalidArgument("request body nests deeper than " + std::to_string(kMaxJsonDepth) +
+                           " levels");
+  }
   if (ec) return InvalidArgument("request body is not valid JSON: " + ec.message());
   if (!v.is_object()) return InvalidArgument("request body must be a JSON object");
   return std::move(v.as_object());

@@ -31,7 +31,8 @@ struct Paging {
 // ?limit= (1..max) and ?cursor= (from a previous page's "next").
 StatusOr<Paging> ParsePaging(const http::Request& req, size_t max_limit = 1000);
 
-// The body as a JSON object; InvalidArgument if it is not one.
+inline constexpr size_t kMaxJsonDepth = 16;
+// The body as a JSON object; InvalidArgument if it is not one or nests deeper than kMaxJsonDepth.
 StatusOr<boost::json::object> ParseJsonObject(const std::string& body);
 
 }  // namespace scriptgen::api

@@ -1,10 +1,12 @@
-// Builds the router from the route groups and adds the two unauthenticated probes. Bearer token
-// comparison is constant-time so response timing does not leak how much of a guess was right.
-#include <openssl/crypto.h>
-
+// Builds the router from the route groups (each /v1 route registered through RouteTable with
+// its access policy) and adds the two unauthenticated probes.
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <memory>
 
 #include "api/routes_internal.h"
+#include "obs/metrics.h"
+#include "obs/service_metrics.h"
 
 namespace scriptgen::api {
 
@@ -12,7 +14,29 @@ http::Response Json(int status, const boost::json::object& body) {
   return http::JsonResponse(status, boost::json::serialize(body));
 }
 
-http::Router BuildRouter(const ApiServices& s, const ApiOptions& o) {
+namespace {
+
+void AddMetricsRoute(http::Router& router, RouteTable& routes, const ApiServices& s,
+                     const ApiOptions& o) {
+  if (s.metrics == nullptr || o.metrics_access == "off") return;
+  auto render = [m = s.metrics]() {
+    http::Response r;
+    r.content_type = std::string(obs::kExpositionContentType);
+    r.body = m->registry.Render();
+    return r;
+  };
+  if (o.metrics_access == "token") {
+    routes.Add("GET", "/metrics", Access::kAdmin,
+               [render](http::Request&, const auth::Principal&) { return render(); });
+  } else {
+    router.Add("GET", "/metrics", [render](http::Request&) { return render(); });
+  }
+}
+
+}  // namespace
+
+http::Router BuildRouter(const ApiServices& s, const ApiOptions& o,
+                         std::vector<RoutePolicy>* policies) {
   http::Router router;
   router.Add("GET", "/healthz", [](http::Request&) { return Json(200, {{"status", "ok"}}); });
   router.Add("GET", "/readyz", [s](http::Request&) {
@@ -20,35 +44,28 @@ http::Router BuildRouter(const ApiServices& s, const ApiOptions& o) {
     if (!reason.empty()) return Json(503, {{"status", "not_ready"}, {"reason", reason}});
     return Json(200, {{"status", "ready"}});
   });
-  AddDocumentRoutes(router, s, o);
-  AddJobRoutes(router, s);
-  AddDlqRoutes(router, s);
-  AddSearchRoutes(router, s);
+  RouteTable routes(router, s);
+  AddMetricsRoute(router, routes, s, o);
+  AddDocumentRoutes(routes, s, o);
+  AddJobRoutes(routes, s);
+  AddDlqRoutes(routes, s);
+  AddSearchRoutes(routes, s);
+  AddTokenRoutes(routes, s);
+  // Last, so it lists every route above (and itself).
+  auto listed = std::make_shared<std::vector<RoutePolicy>>();
+  routes.Add("GET", "/v1/admin/routes", Access::kAdmin,
+             [listed](http::Request&, const auth::Principal&) {
+               boost::json::array out;
+               for (const RoutePolicy& p : *listed) {
+                 out.push_back(boost::json::object{{"method", p.method},
+                                                   {"pattern", p.pattern},
+                                                   {"role", AccessLevelName(p.access)}});
+               }
+               return Json(200, {{"routes", std::move(out)}});
+             });
+  *listed = routes.policies();
+  if (policies != nullptr) *policies = routes.policies();
   return router;
-}
-
-std::function<std::optional<http::Response>(http::Request&)> MakeAuthenticator(
-    std::string admin_token) {
-  return [token = std::move(admin_token)](http::Request& req) -> std::optional<http::Response> {
-    if (req.path.rfind("/v1/", 0) != 0 && req.path != "/v1") return std::nullopt;
-    const std::optional<std::string> header = req.Header("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!header || header->size() <= kBearer.size() ||
-        header->compare(0, kBearer.size(), kBearer) != 0) {
-      http::Response r = http::ErrorResponse(401, "unauthenticated",
-                                             "missing 'Authorization: Bearer <token>' header");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
-    const std::string_view given = std::string_view(*header).substr(kBearer.size());
-    if (given.size() != token.size() ||
-        CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0) {
-      http::Response r = http::ErrorResponse(401, "unauthenticated", "invalid bearer token");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      return r;
-    }
-    return std::nullopt;
-  };
 }
 
 }  // namespace scriptgen::api

@@ -4,14 +4,16 @@
 #include <boost/json/object.hpp>
 
 #include "api/api.h"
+#include "api/route_table.h"
 #include "http/request.h"
 
 namespace scriptgen::api {
 
-void AddDocumentRoutes(http::Router& router, const ApiServices& s, const ApiOptions& o);
-void AddJobRoutes(http::Router& router, const ApiServices& s);
-void AddDlqRoutes(http::Router& router, const ApiServices& s);
-void AddSearchRoutes(http::Router& router, const ApiServices& s);
+void AddDocumentRoutes(RouteTable& routes, const ApiServices& s, const ApiOptions& o);
+void AddJobRoutes(RouteTable& routes, const ApiServices& s);
+void AddDlqRoutes(RouteTable& routes, const ApiServices& s);
+void AddSearchRoutes(RouteTable& routes, const ApiServices& s);
+void AddTokenRoutes(RouteTable& routes, const ApiServices& s);
 
 http::Response Json(int status, const boost::json::object& body);
 

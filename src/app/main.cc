@@ -2,10 +2,15 @@
 // hands over to the subcommand's Run function; wiring lives in the app/ files next to it.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
+#include <iostream>
 
 #include "app/bench_queue.h"
 #include "app/serve.h"
+#include "app/tokens_command.h"
 #include "client/commands.h"
+#include "pii/pii_cli.h"
+#include "pii/pii_scrubber.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"scriptgen: durable document ingestion, search and data governance"};
@@ -44,6 +49,90 @@ int main(int argc, char** argv) {
       ->envname("SCRIPTGEN_CHUNK_OVERLAP")
       ->check(CLI::Range(0, 50000))
       ->capture_default_str();
+  serve
+      ->add_option("--rate-limit", so.rate_limit_per_s,
+                   "Requests per second per non-admin token (0: unlimited)")
+      ->envname("SCRIPTGEN_RATE_LIMIT")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  serve->add_option("--rate-burst", so.rate_limit_burst, "Burst allowance of the rate limit")
+      ->envname("SCRIPTGEN_RATE_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+
+  serve->add_option("--tls-cert", so.tls_cert_file, "PEM certificate chain (enables HTTPS)")
+      ->envname("SCRIPTGEN_TLS_CERT");
+  serve->add_option("--tls-key", so.tls_key_file, "PEM private key of --tls-cert")
+      ->envname("SCRIPTGEN_TLS_KEY");
+  serve
+      ->add_flag("--allow-plain-http", so.allow_plain_http,
+                 "Serve plain HTTP on a non-loopback address (a TLS proxy is in front)")
+      ->envname("SCRIPTGEN_ALLOW_PLAIN_HTTP");
+  serve
+      ->add_option("--max-connections", so.max_connections,
+                   "Concurrent connections, SSE streams included")
+      ->envname("SCRIPTGEN_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  serve->add_option("--log-level", so.log_level, "debug, info, warn or error")
+      ->envname("SCRIPTGEN_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--metrics-access", so.metrics_access,
+                   "GET /metrics: open (no token), token (admin token) or off")
+      ->envname("SCRIPTGEN_METRICS_ACCESS")
+      ->check(CLI::IsMember({"open", "token", "off"}))
+      ->capture_default_str();
+
+  scriptgen::app::TokensCommandOptions tk;
+  auto* tokens = app.add_subcommand("tokens", "Manage API tokens in a data directory");
+  tokens->require_subcommand(1);
+  tokens->add_option("--data-dir", tk.data_dir, "Data directory of the server")
+      ->envname("SCRIPTGEN_DATA_DIR")
+      ->capture_default_str();
+  auto* tokens_create = tokens->add_subcommand("create", "Create a token (printed once)");
+  tokens_create->add_option("--role", tk.role, "admin, writer or reader")
+      ->required()
+      ->check(CLI::IsMember({"admin", "writer", "reader"}));
+  tokens_create->add_option("--subject", tk.subject, "Subject a writer/reader token is bound to");
+  tokens_create->add_option("--expires", tk.expires, "Lifetime, e.g. 30d, 12h (default: never)");
+  tokens_create->add_option("--note", tk.note, "Free text, e.g. who it is for");
+  tokens_create->add_flag("--json", tk.json, "Print {\"id\",\"token\"} as JSON");
+  auto* tokens_ls = tokens->add_subcommand("ls", "List tokens (never their secrets)");
+  auto* tokens_revoke = tokens->add_subcommand("revoke", "Revoke a token at once");
+  tokens_revoke->add_option("id", tk.id, "Token id (tok_...)")->required();
+  // --data-dir may also follow the action: `scriptgen tokens ls --data-dir var`.
+  for (CLI::App* action : {tokens_create, tokens_ls, tokens_revoke}) action->fallthrough();
+
+  serve
+      ->add_option("--pii-policy", so.pii_policy,
+                   "Per-kind PII operator, e.g. email=mask,phone=pseudonym (default: <KIND> "
+                   "placeholders)")
+      ->envname("SCRIPTGEN_PII_POLICY");
+  serve->add_option("--secret-policy", so.secret_policy, "Secrets in documents: redact or refuse")
+      ->envname("SCRIPTGEN_SECRET_POLICY")
+      ->check(CLI::IsMember({"redact", "refuse"}))
+      ->capture_default_str();
+
+  auto* pii = app.add_subcommand("pii", "Find or scrub personal data in text (UTF-8)");
+  pii->require_subcommand(1);
+  std::string pii_path = "-";
+  std::string pii_policy;
+  std::string pii_key_file;
+  bool pii_summary = false;
+  auto* pii_scan = pii->add_subcommand(
+      "scan", "Print one JSON line per finding: {\"kind\",\"start\",\"end\",\"confidence\"}");
+  auto* pii_scrub = pii->add_subcommand("scrub", "Print the text with personal data replaced");
+  for (CLI::App* sub : {pii_scan, pii_scrub}) {
+    sub->add_option("file", pii_path, "Input file, or - for standard input")->capture_default_str();
+    sub->add_flag("--summary", pii_summary, "Print per-kind counts to stderr at the end");
+  }
+  pii_scrub->add_option("--policy", pii_policy, "Per-kind operator, e.g. email=mask,rrn=redact");
+  pii_scrub
+      ->add_option("--key-file", pii_key_file,
+                   "File holding the pseudonym key (for the pseudonym operator)")
+      ->envname("SCRIPTGEN_PII_KEY_FILE");
 
   auto* bench = app.add_subcommand("bench", "Built-in benchmarks");
   bench->require_subcommand(1);
@@ -64,6 +153,31 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return scriptgen::app::RunServe(so);
+  if (pii->parsed()) {
+    scriptgen::pii::ScanOptions opts;
+    opts.summary = pii_summary;
+    if (pii_scan->parsed())
+      return scriptgen::pii::RunPiiScanPath(pii_path, std::cout, std::cerr, opts);
+    scriptgen::StatusOr<scriptgen::pii::ScrubPolicy> policy =
+        scriptgen::pii::ParseScrubPolicy(pii_policy);
+    if (!policy.ok()) {
+      std::cerr << "scriptgen pii scrub: --policy: " << policy.status().message() << "\n";
+      return 2;
+    }
+    opts.policy = *policy;
+    if (!pii_key_file.empty()) {
+      std::ifstream key(pii_key_file);
+      if (!key || !std::getline(key, opts.pseudonym_key)) {
+        std::cerr << "scriptgen pii scrub: cannot read --key-file " << pii_key_file << "\n";
+        return 2;
+      }
+    }
+    return scriptgen::pii::RunPiiScrubPath(pii_path, std::cout, std::cerr, opts);
+  }
+  if (tokens->parsed()) {
+    tk.action = tokens_create->parsed() ? "create" : tokens_ls->parsed() ? "ls" : "revoke";
+    return scriptgen::app::RunTokensCommand(tk);
+  }
   if (client.parsed()) return client.Run();
   if (bench_queue->parsed()) {
     qb.durable = !in_memory;

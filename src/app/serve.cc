@@ -6,25 +6,33 @@
 
 #include <signal.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "api/api.h"
-#include "app/admin_token.h"
+#include "app/job_telemetry.h"
+#include "app/secrets.h"
+#include "auth/access_control.h"
 #include "backends/fs/fs_blob_store.h"
 #include "backends/sqlite/database.h"
 #include "backends/sqlite/sqlite_document_store.h"
 #include "backends/sqlite/sqlite_queue.h"
 #include "backends/sqlite/sqlite_step_store.h"
+#include "backends/sqlite/sqlite_token_store.h"
 #include "embed/hash_embedder.h"
+#include "extract/file_security_validator.h"
 #include "http/server.h"
 #include "ingest/document_service.h"
 #include "ingest/ingest_pipeline.h"
 #include "jobs/memory_progress_bus.h"
 #include "jobs/memory_queue.h"
 #include "jobs/worker_pool.h"
+#include "obs/logger.h"
+#include "obs/service_metrics.h"
+#include "pii/pii_scrubber.h"
+#include "pii/secret_scanner.h"
 #include "search/search_service.h"
+#include "util/rate_limiter.h"
 
 namespace scriptgen::app {
 namespace {
@@ -32,8 +40,38 @@ namespace {
 namespace stdfs = std::filesystem;
 
 int Fail(const std::string& what, const Status& s) {
-  std::fprintf(stderr, "scriptgen serve: %s: %s\n", what.c_str(), s.ToString().c_str());
+  obs::Logger::Global().Error("cannot start: " + what, {{"error", s.ToString()}});
   return 1;
+}
+
+uint64_t FileSize(const stdfs::path& p) {
+  std::error_code ec;
+  const uintmax_t n = stdfs::file_size(p, ec);
+  return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+// Scrape-time values: queue lengths by state, index size, database size.
+void InstallCallbacks(obs::ServiceMetrics& m, jobs::JobQueue* queue, search::SearchService* search,
+                      const stdfs::path& db_path) {
+  m.worker_queue_length.SetCallback([queue] {
+    std::vector<obs::Sample> out;
+    StatusOr<jobs::QueueCounts> c = queue->Counts();
+    if (!c.ok()) return out;
+    for (int s = 0; s < jobs::kJobStateCount; ++s) {
+      out.push_back({{std::string(jobs::StateName(static_cast<jobs::JobState>(s)))},
+                     static_cast<double>(c->by_state[s])});
+    }
+    return out;
+  });
+  m.vector_index_size.SetCallback([search] {
+    return std::vector<obs::Sample>{
+        {{search->embed_version()}, static_cast<double>(search->indexed_chunks())}};
+  });
+  m.store_size_bytes.SetCallback([db_path] {
+    return std::vector<obs::Sample>{
+        {{"database"}, static_cast<double>(FileSize(db_path))},
+        {{"wal"}, static_cast<double>(FileSize(db_path.string() + "-wal"))}};
+  });
 }
 
 // Blocks SIGINT/SIGTERM in every thread (call before starting any) so that WaitForSignal can take
@@ -51,6 +89,11 @@ sigset_t BlockStopSignals() {
 
 int RunServe(const ServeOptions& o) {
   const sigset_t stop_signals = BlockStopSignals();
+  obs::Logger& log = obs::Logger::Global();
+  std::optional<obs::LogLevel> level = obs::ParseLogLevel(o.log_level);
+  if (!level) return Fail("--log-level", InvalidArgument("must be debug, info, warn or error"));
+  log.SetLevel(*level);
+  obs::ServiceMetrics metrics;
   std::error_code ec;
   const stdfs::path data = stdfs::absolute(o.data_dir);
   const stdfs::path staging = data / "staging";
@@ -61,8 +104,19 @@ int RunServe(const ServeOptions& o) {
   for (const auto& leftover : stdfs::directory_iterator(staging, ec))
     stdfs::remove(leftover.path(), ec);
 
-  StatusOr<AdminToken> token = LoadOrCreateAdminToken(data.string());
-  if (!token.ok()) return Fail("admin token", token.status());
+  StatusOr<Secret> admin_token = LoadAdminToken(data.string());
+  if (!admin_token.ok()) return Fail("admin token", admin_token.status());
+  StatusOr<Secret> token_key = LoadTokenHashKey(data.string());
+  if (!token_key.ok()) return Fail("token hash key", token_key.status());
+  StatusOr<Secret> pii_key = LoadPseudonymKey(data.string());
+  if (!pii_key.ok()) return Fail("PII pseudonym key", pii_key.status());
+  StatusOr<pii::ScrubPolicy> pii_policy = pii::ParseScrubPolicy(o.pii_policy);
+  if (!pii_policy.ok()) return Fail("--pii-policy", pii_policy.status());
+  StatusOr<pii::PiiScrubber> scrubber = pii::PiiScrubber::Create(*pii_policy, pii_key->value);
+  if (!scrubber.ok()) return Fail("PII scrubber", scrubber.status());
+  StatusOr<pii::SecretPolicy> secret_policy = pii::ParseSecretPolicy(o.secret_policy);
+  if (!secret_policy.ok()) return Fail("--secret-policy", secret_policy.status());
+  const extract::FileSecurityValidator validator;
 
   StatusOr<std::unique_ptr<sqlite::Database>> db =
       sqlite::Database::Open((data / "scriptgen.db").string());
@@ -79,6 +133,9 @@ int RunServe(const ServeOptions& o) {
   sqlite::SqliteTransactor transactor(db->get());
   sqlite::SqliteStepStore steps(db->get());
   fs::FsBlobStore blobs((data / "blobs").string());
+  sqlite::SqliteTokenStore tokens(db->get());
+  auth::AccessControlManager access(&tokens, token_key->value, admin_token->value);
+  KeyedRateLimiter rate_limiter({.per_second = o.rate_limit_per_s, .burst = o.rate_limit_burst});
 
   StatusOr<std::unique_ptr<HashEmbedder>> embedder =
       HashEmbedder::Create({.dimension = o.embed_dimension});
@@ -90,8 +147,15 @@ int RunServe(const ServeOptions& o) {
   chunking.target_chars = o.chunk_chars;
   chunking.overlap_chars = o.chunk_overlap;
   if (Status s = ValidateChunkOptions(chunking); !s.ok()) return Fail("chunk options", s);
-  ingest::IngestPipeline pipeline({&documents, &blobs, &steps, embedder->get(), &search},
-                                  {.chunking = chunking});
+  ingest::IngestPipeline pipeline({.documents = &documents,
+                                   .blobs = &blobs,
+                                   .steps = &steps,
+                                   .embedder = embedder->get(),
+                                   .search = &search,
+                                   .validator = &validator,
+                                   .scrubber = &*scrubber,
+                                   .metrics = &metrics},
+                                  {.chunking = chunking, .secret_policy = *secret_policy});
   jobs::HandlerRegistry registry;
   (void)registry.Register(ingest::kIngestJobType,
                           [&pipeline](jobs::JobContext& ctx) { return pipeline.Run(ctx); });
@@ -100,42 +164,68 @@ int RunServe(const ServeOptions& o) {
   const int threads = o.workers > 0
                           ? o.workers
                           : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
-  jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = threads});
+  JobTelemetry telemetry(&metrics, &log);
+  jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = threads, .observer = &telemetry});
+  metrics.worker_threads.Set(threads);
+  InstallCallbacks(metrics, queue.get(), &search, data / "scriptgen.db");
   pool.Start();
 
-  ingest::DocumentService document_service(
-      {&documents, &transactor, &blobs, queue.get(), &steps, &search});
-  api::ApiServices services{&document_service, queue.get(), &bus, &search, [&]() -> std::string {
-                              if (!search.loaded()) return "search index loading";
-                              if (!pool.running()) return "workers stopped";
-                              return "";
-                            }};
+  ingest::DocumentService document_service({.documents = &documents,
+                                            .transactor = &transactor,
+                                            .blobs = &blobs,
+                                            .queue = queue.get(),
+                                            .steps = &steps,
+                                            .search = &search,
+                                            .validator = &validator,
+                                            .metrics = &metrics});
+  api::ApiServices services;
+  services.documents = &document_service;
+  services.queue = queue.get();
+  services.bus = &bus;
+  services.search = &search;
+  services.access = &access;
+  services.rate_limiter = &rate_limiter;
+  services.metrics = &metrics;
+  services.not_ready_reason = [&]() -> std::string {
+    if (!search.loaded()) return "search index loading";
+    if (!pool.running()) return "workers stopped";
+    return "";
+  };
+  std::vector<api::RoutePolicy> policies;
+  http::Router router = api::BuildRouter(services,
+                                         {.max_upload_bytes = o.max_upload_mb << 20,
+                                          .upload_dir = staging.string(),
+                                          .metrics_access = o.metrics_access},
+                                         &policies);
   http::ServerOptions server_options;
   server_options.listen = o.listen;
   server_options.upload_dir = staging.string();
   server_options.handler_threads = 32;
-  server_options.before = api::MakeAuthenticator(token->token);
-  http::Server server(server_options,
-                      api::BuildRouter(services, {.max_upload_bytes = o.max_upload_mb << 20,
-                                                  .upload_dir = staging.string(),
-                                                  .admin_token = token->token}));
+  server_options.after = api::MakeHttpMetricsHook(policies, &metrics);
+  server_options.tls_cert_file = o.tls_cert_file;
+  server_options.tls_key_file = o.tls_key_file;
+  server_options.allow_plain_http = o.allow_plain_http;
+  server_options.max_connections = o.max_connections;
+  http::Server server(server_options, std::move(router));
   if (Status s = server.Start(); !s.ok()) {
     pool.Shutdown(std::chrono::seconds(0));
     return Fail("cannot listen on " + o.listen, s);
   }
-  if (token->generated) {
-    std::printf("Admin token (shown once; kept in %s, mode 0600):\n  %s\n", token->path.c_str(),
-                token->token.c_str());
+  if (admin_token->generated) {
+    // Never the token itself: output ends up in log collectors. The operator reads the file.
+    log.Warn("created a new admin token; read it from the file (mode 0600)",
+             {{"source", admin_token->source}});
   }
-  std::printf("scriptgen serving on %s (data %s, %s queue, %zu chunks indexed, embed %s)\n",
-              o.listen.c_str(), data.c_str(), o.durable_worker ? "durable SQLite" : "in-memory",
-              search.indexed_chunks(), search.embed_version().c_str());
-  std::fflush(stdout);
+  log.Info("serving", {{"listen", o.listen},
+                       {"data_dir", data.string()},
+                       {"queue", o.durable_worker ? "durable SQLite" : "in-memory"},
+                       {"indexed_chunks", search.indexed_chunks()},
+                       {"embed_version", search.embed_version()},
+                       {"workers", threads}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::printf("scriptgen: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  std::fflush(stdout);
+  log.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   server.Stop(std::chrono::seconds(o.shutdown_grace_s));
   pool.Shutdown(std::chrono::seconds(o.shutdown_grace_s));
   return 0;

@@ -15,6 +15,16 @@ struct ServeOptions {
   size_t embed_dimension = 384;           // SCRIPTGEN_EMBED_DIM
   size_t chunk_chars = 1000;              // SCRIPTGEN_CHUNK_CHARS
   size_t chunk_overlap = 150;             // SCRIPTGEN_CHUNK_OVERLAP
+  double rate_limit_per_s = 50;           // SCRIPTGEN_RATE_LIMIT: requests/s per non-admin token
+  double rate_limit_burst = 200;          // SCRIPTGEN_RATE_BURST
+  std::string log_level = "info";         // SCRIPTGEN_LOG_LEVEL: debug | info | warn | error
+  std::string metrics_access = "open";    // SCRIPTGEN_METRICS_ACCESS: open | token | off
+  std::string pii_policy;                 // SCRIPTGEN_PII_POLICY, e.g. "email=mask"; "": <KIND>
+  std::string secret_policy = "redact";   // SCRIPTGEN_SECRET_POLICY: redact | refuse
+  std::string tls_cert_file;              // SCRIPTGEN_TLS_CERT; with tls_key_file: HTTPS
+  std::string tls_key_file;               // SCRIPTGEN_TLS_KEY
+  bool allow_plain_http = false;          // SCRIPTGEN_ALLOW_PLAIN_HTTP: plain HTTP off loopback
+  int max_connections = 1024;             // SCRIPTGEN_MAX_CONNECTIONS
   int shutdown_grace_s = 10;
 };
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/status.h"
@@ -25,6 +26,8 @@ class Embedder {
   // Name that identifies the model and every parameter that changes vectors, e.g. "hash-v1-384".
   virtual const std::string& version() const = 0;
   virtual size_t dimension() const = 0;
+  // Short provider name for metrics and logs: "hash", "openai".
+  virtual std::string_view provider() const = 0;
   // Embeds texts.size() texts into out (resized to texts.size()*dimension(), row-major). Vectors
   // are L2-normalised, except that a text with nothing to embed (empty, or only whitespace and
   // punctuation) yields the zero vector, which scores 0 against everything. Thread-safe.

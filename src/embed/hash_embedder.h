@@ -54,6 +54,7 @@ class HashEmbedder final : public Embedder {
 
   const std::string& version() const override { return version_; }
   size_t dimension() const override { return options_.dimension; }
+  std::string_view provider() const override { return "hash"; }
   Status Embed(std::span<const std::string> texts, std::vector<float>* out) override;
 
   // Embeds one text (e.g. a search query) into out, which must have exactly dimension() floats.

@@ -2,10 +2,30 @@
 
 #include <unistd.h>
 
+#include "extract/file_security_validator.h"
 #include "ingest/ingest_pipeline.h"
+#include "obs/service_metrics.h"
 #include "search/search_service.h"
+#include "text/utf8.h"
 
 namespace scriptgen::ingest {
+
+Status CheckFilename(std::string_view name) {
+  if (name.empty() || name.size() > 255) {
+    return InvalidArgument("a filename of 1-255 bytes is required (?filename= or X-Filename)");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return InvalidArgument("the filename contains a control character");
+    }
+    if (c == '/' || c == '\\') {
+      return InvalidArgument("the filename must not contain '/' or '\\' (no path, just a name)");
+    }
+  }
+  if (name == "." || name == "..") return InvalidArgument("'.' and '..' are not file names");
+  if (!text::IsValidUtf8(name)) return InvalidArgument("the filename is not valid UTF-8");
+  return Status::Ok();
+}
 
 StatusOr<UploadResult> DocumentService::Upload(const UploadRequest& request) {
   auto reject = [&](Status s) {
@@ -13,25 +33,39 @@ StatusOr<UploadResult> DocumentService::Upload(const UploadRequest& request) {
     return s;
   };
   if (request.size == 0) return reject(InvalidArgument("the uploaded document is empty"));
-  if (request.filename.empty() || request.filename.size() > 255 ||
-      request.filename.find_first_of(std::string("/\\\0", 3)) != std::string::npos) {
-    return reject(InvalidArgument("a filename of 1-255 bytes without '/' or '\\' is required"));
-  }
+  if (Status name = CheckFilename(request.filename); !name.ok()) return reject(name);
   if (request.subject_id.size() > 255) {
     return reject(InvalidArgument("subject_id is longer than 255 bytes"));
   }
   if (request.idempotency_key.size() > 255) {
     return reject(InvalidArgument("Idempotency-Key is longer than 255 bytes"));
   }
+  StatusOr<extract::ValidationResult> valid =
+      deps_.validator->ValidateFile(request.staged_path, request.mime, request.filename);
+  if (deps_.metrics != nullptr) {
+    // Label by the type we are sure of: the sniffed one when accepted, else a closed fallback.
+    const std::string mime = valid.ok() ? valid->mime : "refused";
+    deps_.metrics->file_validation_results_total
+        .WithLabels({valid.ok() ? "accepted" : "refused", mime})
+        .Inc();
+  }
+  if (!valid.ok()) return reject(valid.status());
   StatusOr<std::string> key = deps_.blobs->Adopt(request.staged_path, request.sha256_hex);
   if (!key.ok()) return reject(key.status());
 
-  const store::NewDocument doc{
-      request.filename,        request.mime, request.sha256_hex, request.size, request.subject_id,
-      request.idempotency_key, *key};
+  const store::NewDocument doc{.filename = request.filename,
+                               .mime = valid->mime,
+                               .declared_mime = request.mime,
+                               .sha256 = request.sha256_hex,
+                               .size = request.size,
+                               .subject_id = request.subject_id,
+                               .idempotency_key = request.idempotency_key,
+                               .blob_path = *key};
   StatusOr<store::DocumentStore::CreateResult> created = deps_.documents->Create(
-      doc, [this](store::WriteTx& tx, store::DocumentId id) -> StatusOr<int64_t> {
+      doc, [&](store::WriteTx& tx, store::DocumentId id) -> StatusOr<int64_t> {
         jobs::EnqueueRequest job{kIngestJobType, IngestPipeline::PayloadFor(id), ""};
+        job.trace_id = request.trace_id;
+        job.correlation_id = request.correlation_id;
         StatusOr<jobs::EnqueueResult> r = deps_.queue->EnqueueInTx(tx, job);
         if (!r.ok()) return r.status();
         return r->id;
@@ -62,10 +96,31 @@ std::string DocumentService::StateOf(const store::Document& doc) {
   return "failed";
 }
 
-StatusOr<DocumentView> DocumentService::Get(store::DocumentId id) {
+namespace {
+
+Status NoSuchDocument(store::DocumentId id) {
+  return NotFound("document " + std::to_string(id) + " does not exist");
+}
+
+bool InScope(const store::Document& doc, const DocumentService::Scope& scope) {
+  return !scope || doc.subject_id == *scope;
+}
+
+}  // namespace
+
+StatusOr<DocumentView> DocumentService::Get(store::DocumentId id, const Scope& scope) {
   StatusOr<store::Document> doc = deps_.documents->Get(id);
   if (!doc.ok()) return doc.status();
+  if (!InScope(*doc, scope)) return NoSuchDocument(id);
   return DocumentView{*doc, StateOf(*doc)};
+}
+
+Status DocumentService::CheckJobInScope(int64_t job_id, const Scope& scope) {
+  if (!scope) return Status::Ok();
+  StatusOr<store::Document> doc = deps_.documents->FindByJob(job_id);
+  if (doc.ok() && InScope(*doc, scope)) return Status::Ok();
+  if (!doc.ok() && doc.status().code() != Code::kNotFound) return doc.status();
+  return NotFound("job " + std::to_string(job_id) + " does not exist");
 }
 
 StatusOr<DocumentPage> DocumentService::List(store::DocumentId after_id, size_t limit,
@@ -83,10 +138,14 @@ StatusOr<DocumentPage> DocumentService::List(store::DocumentId after_id, size_t 
   return page;
 }
 
-StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id) {
+StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id, const Scope& scope) {
   StatusOr<store::Document> doc = deps_.documents->Get(id);
-  if (doc.status().code() == Code::kNotFound) return DeleteResult{};
+  if (doc.status().code() == Code::kNotFound) {
+    if (scope) return NoSuchDocument(id);
+    return DeleteResult{};
+  }
   if (!doc.ok()) return doc.status();
+  if (!InScope(*doc, scope)) return NoSuchDocument(id);
   // Stop the pipeline first, so it does not keep writing while we delete. A running job notices
   // at its next step (or fails on the missing row) and ends as cancelled.
   if (StatusOr<jobs::Job> job = deps_.queue->Get(doc->job_id);
@@ -100,9 +159,10 @@ StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id) {
     if (!deleted.ok()) return deleted.status();
     SG_RETURN_IF_ERROR(deps_.steps->Clear(tx, IngestPipeline::StepKey(id)));
     result = {true, deleted->chunk_ids.size()};
-    tx.AfterCommit([this, blob = deleted->document.blob_path, chunks = deleted->chunk_ids] {
+    tx.AfterCommit([this, blob = deleted->document.blob_path,
+                    subject = deleted->document.subject_id, chunks = deleted->chunk_ids] {
       (void)deps_.blobs->Remove(blob);  // a failure leaves an orphan for the sweeper
-      if (deps_.search != nullptr) deps_.search->RemoveChunks(chunks);
+      if (deps_.search != nullptr) deps_.search->RemoveChunks(subject, chunks);
     });
     return Status::Ok();
   });

@@ -1,7 +1,9 @@
 // DocumentService: the use cases behind /v1/documents: accept an upload, describe documents, and
 // delete one with everything derived from it (R-G2).
 //
-// Upload: the staged file (already on disk and hashed by the HTTP layer) is adopted into the blob
+// Upload: the staged file (already on disk and hashed by the HTTP layer) is checked by the
+// FileSecurityValidator first (type sniffed from the content; executables, encrypted or active
+// PDFs, zip bombs... refused at once, and nothing of theirs is kept), then adopted into the blob
 // store, then the document row and its ingest job are created in ONE transaction. A replay with
 // the same Idempotency-Key and the same bytes returns the first document; with other bytes it is
 // a conflict.
@@ -23,6 +25,12 @@
 namespace scriptgen::search {
 class SearchService;
 }
+namespace scriptgen::extract {
+class FileSecurityValidator;
+}
+namespace scriptgen::obs {
+struct ServiceMetrics;
+}
 
 namespace scriptgen::ingest {
 
@@ -34,6 +42,8 @@ struct UploadRequest {
   std::string mime;
   std::string subject_id;
   std::string idempotency_key;
+  std::string trace_id;  // of the request, stored with the ingest job for its logs
+  std::string correlation_id;
 };
 
 struct UploadResult {
@@ -64,17 +74,34 @@ struct DocumentServiceDeps {
   jobs::JobQueue* queue = nullptr;
   jobs::StepStore* steps = nullptr;
   search::SearchService* search = nullptr;
+  const extract::FileSecurityValidator* validator = nullptr;
+  obs::ServiceMetrics* metrics = nullptr;  // may be null
 };
+
+// OK for a plain file name: 1-255 bytes, no path separators, no control characters (CR/LF
+// included, so a name can never split a header or a log line), not "." or "..". Names never reach
+// the filesystem (blobs are stored by content hash); this keeps them safe to show and return.
+Status CheckFilename(std::string_view name);
 
 class DocumentService {
  public:
   explicit DocumentService(DocumentServiceDeps deps) : deps_(deps) {}
 
+  // `scope` is the subject a caller is confined to (nullopt: every subject, for admins). A
+  // document outside the scope is reported exactly like an absent one (NotFound), so ids of
+  // other subjects cannot be probed.
+  using Scope = std::optional<std::string>;
+
   StatusOr<UploadResult> Upload(const UploadRequest& request);
-  StatusOr<DocumentView> Get(store::DocumentId id);
+  StatusOr<DocumentView> Get(store::DocumentId id, const Scope& scope = std::nullopt);
   StatusOr<DocumentPage> List(store::DocumentId after_id, size_t limit,
                               const std::optional<std::string>& subject_id);
-  StatusOr<DeleteResult> Delete(store::DocumentId id);
+  // Unscoped: deleting an absent document is not an error (deleted=false). Scoped: NotFound, as
+  // for a document of another subject.
+  StatusOr<DeleteResult> Delete(store::DocumentId id, const Scope& scope = std::nullopt);
+  // OK if a caller in `scope` may see job `job_id` (the ingest job of one of its documents);
+  // NotFound otherwise. Unscoped callers may see every job.
+  Status CheckJobInScope(int64_t job_id, const Scope& scope);
 
  private:
   std::string StateOf(const store::Document& doc);

@@ -9,10 +9,11 @@
 
 #include <boost/json.hpp>
 #include <fstream>
-#include <sstream>
 
-#include "ingest/text_validation.h"
+#include "extract/extractor.h"
+#include "ingest/text_sections.h"
 #include "jobs/step_runner.h"
+#include "obs/service_metrics.h"
 #include "search/search_service.h"
 
 namespace scriptgen::ingest {
@@ -26,8 +27,8 @@ StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
   in.seekg(0, std::ios::end);
   const auto size = static_cast<uint64_t>(in.tellg());
   if (size > max_bytes) {
-    return InvalidArgument("document is larger than the " + std::to_string(max_bytes) +
-                           "-byte text limit");
+    return InvalidArgument("the file is larger than the " + std::to_string(max_bytes) +
+                           "-byte limit of the pipeline");
   }
   in.seekg(0);
   std::string data(size, '\0');
@@ -46,6 +47,16 @@ StatusOr<store::DocumentId> ParsePayload(const std::string& payload) {
     return InvalidArgument("ingest payload lacks a positive document_id");
   }
   return id->as_int64();
+}
+
+store::DocumentText ToDocumentText(extract::ExtractedText&& e) {
+  store::DocumentText out;
+  out.text = std::move(e.text);
+  out.sections.reserve(e.sections.size());
+  for (extract::Section& s : e.sections) {
+    out.sections.push_back({s.byte_offset, s.page, std::move(s.heading_path)});
+  }
+  return out;
 }
 
 }  // namespace
@@ -82,39 +93,90 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
   if (!path.ok()) return path.status();
 
   SG_RETURN_IF_ERROR(steps.Run("validate", [&]() -> StatusOr<jobs::StepStore::Effect> {
-    std::ifstream in(*path, std::ios::binary);
-    if (!in) return Unavailable("cannot open blob of document " + std::to_string(id));
-    std::string head(64 * 1024, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<size_t>(in.gcount()));
-    SG_RETURN_IF_ERROR(ValidateTextDocument(doc.mime, doc.filename, head));
+    StatusOr<extract::ValidationResult> v =
+        deps_.validator->ValidateFile(*path, doc.declared_mime, doc.filename);
+    if (!v.ok()) {
+      if (deps_.metrics != nullptr) {
+        deps_.metrics->file_validation_results_total.WithLabels({"refused", doc.mime}).Inc();
+      }
+      return v.status();
+    }
+    if (v->mime != doc.mime) {
+      return Internal("the file's type changed since upload (" + doc.mime + " -> " + v->mime + ")");
+    }
     return jobs::StepStore::Effect();  // the mark is the result
   }));
 
   SG_RETURN_IF_ERROR(steps.Run("extract", [&]() -> StatusOr<jobs::StepStore::Effect> {
-    StatusOr<std::string> raw = ReadFile(*path, options_.max_text_bytes);
+    StatusOr<std::string> raw = ReadFile(*path, options_.max_file_bytes);
     if (!raw.ok()) return raw.status();
-    if (!IsValidUtf8(*raw)) return InvalidArgument("the file is not valid UTF-8 text");
-    auto text = std::make_shared<std::string>(NormalizeText(*raw));
-    return jobs::StepStore::Effect(
-        [&docs, id, text](store::WriteTx& tx) { return docs.PutText(tx, id, *text); });
+    extract::ExtractOptions eo;
+    eo.max_output_bytes = options_.max_text_bytes;
+    eo.charset_hint = extract::CharsetParameter(doc.declared_mime);
+    StatusOr<extract::ExtractedText> extracted = extract::Extract(doc.mime, *raw, eo);
+    if (!extracted.ok()) return extracted.status();
+    raw->clear();
+    // Secrets go before the text is stored (R-S4). Per section, so citations stay exact.
+    auto counts = std::make_shared<store::RedactionCounts>();
+    Status refused;
+    auto text = std::make_shared<store::DocumentText>(RewriteSections(
+        ToDocumentText(std::move(*extracted)), [&](std::string_view piece) -> std::string {
+          StatusOr<pii::SecretRedaction> r = pii::ApplySecretPolicy(piece, options_.secret_policy);
+          if (!r.ok()) {
+            if (refused.ok()) refused = r.status();
+            return std::string(piece);
+          }
+          for (size_t k = 0; k < r->counts.size(); ++k) {
+            if (r->counts[k] == 0) continue;
+            (*counts)["secret:" +
+                      std::string(pii::SecretKindName(static_cast<pii::SecretKind>(k)))] +=
+                static_cast<int64_t>(r->counts[k]);
+          }
+          return std::move(r->text);
+        }));
+    SG_RETURN_IF_ERROR(refused);
+    return jobs::StepStore::Effect([&docs, id, text, counts](store::WriteTx& tx) {
+      return docs.PutText(tx, id, *text, counts.get());
+    });
   }));
 
-  // Pass-through until the PII scrubber lands: the mark records that the text was looked at.
-  SG_RETURN_IF_ERROR(steps.Run(
-      "scrub", [&]() -> StatusOr<jobs::StepStore::Effect> { return jobs::StepStore::Effect(); }));
+  SG_RETURN_IF_ERROR(steps.Run("scrub", [&]() -> StatusOr<jobs::StepStore::Effect> {
+    StatusOr<store::DocumentText> text = docs.GetText(id);
+    if (!text.ok()) return text.status();
+    StatusOr<store::Document> current = docs.Get(id);  // the extract step's secret counts
+    if (!current.ok()) return current.status();
+    pii::PiiCounts found{};
+    auto scrubbed =
+        std::make_shared<store::DocumentText>(RewriteSections(*text, [&](std::string_view piece) {
+          pii::ScrubResult r = deps_.scrubber->Scrub(piece);
+          for (size_t k = 0; k < found.size(); ++k) found[k] += r.counts[k];
+          return std::move(r.text);
+        }));
+    auto counts = std::make_shared<store::RedactionCounts>(current->redactions);
+    for (pii::PiiKind kind : pii::kAllPiiKinds) {
+      const uint64_t n = found[pii::Index(kind)];
+      if (n == 0) continue;
+      (*counts)[std::string(pii::PiiKindName(kind))] = static_cast<int64_t>(n);
+      if (deps_.metrics != nullptr) {
+        deps_.metrics->pii_scrubbing_operations_total.WithLabels({pii::PiiKindName(kind)}).Inc(n);
+      }
+    }
+    return jobs::StepStore::Effect([&docs, id, scrubbed, counts](store::WriteTx& tx) {
+      return docs.PutText(tx, id, *scrubbed, counts.get());
+    });
+  }));
 
   SG_RETURN_IF_ERROR(steps.Run("chunk", [&]() -> StatusOr<jobs::StepStore::Effect> {
-    StatusOr<std::string> text = docs.GetText(id);
+    StatusOr<store::DocumentText> text = docs.GetText(id);
     if (!text.ok()) return text.status();
     auto chunks = std::make_shared<std::vector<store::NewChunk>>();
-    for (TextChunk& c : ChunkText(*text, options_.chunking)) {
+    for (TextChunk& c : ChunkText(text->text, options_.chunking)) {
       chunks->push_back({std::move(c.text), c.byte_offset, c.byte_length});
     }
+    AttachSections(*chunks, text->sections);
     return jobs::StepStore::Effect(
         [&docs, id, chunks](store::WriteTx& tx) { return docs.ReplaceChunks(tx, id, *chunks); });
   }));
-
   SG_RETURN_IF_ERROR(steps.Run("embed", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<std::vector<store::Chunk>> chunks = docs.ListChunks(id);
     if (!chunks.ok()) return chunks.status();
@@ -131,7 +193,15 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
         batch.push_back((*chunks)[j].text);
         ids->push_back((*chunks)[j].id);
       }
-      SG_RETURN_IF_ERROR(embedder.Embed(batch, &out));
+      Status embedded = embedder.Embed(batch, &out);
+      if (deps_.metrics != nullptr) {
+        deps_.metrics->embedding_api_calls_total
+            .WithLabels({embedder.provider(), embedded.ok() ? "ok" : "error"})
+            .Inc();
+        deps_.metrics->embedding_batch_efficiency.Observe(
+            static_cast<double>(batch.size()) / static_cast<double>(options_.embed_batch));
+      }
+      SG_RETURN_IF_ERROR(embedded);
       vectors->insert(vectors->end(), out.begin(), out.end());
       // embed spans 4/6..5/6 of the job
       const int percent =

@@ -41,6 +41,10 @@ struct Job {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   int64_t finished_ms = 0;  // 0 until terminal
+  // Of the request that created the job (W3C trace id, and the caller's X-Request-Id or a
+  // generated one), so every log line of its processing, on any worker, can carry them.
+  std::string trace_id;
+  std::string correlation_id;
 };
 
 struct ErrorRecord {
@@ -56,6 +60,8 @@ struct EnqueueRequest {
       idempotency_key;   // optional: a second enqueue with the same key returns the first job
   int max_attempts = 0;  // 0: the queue's RetryPolicy decides
   std::chrono::milliseconds delay{0};
+  std::string trace_id;        // optional, see Job
+  std::string correlation_id;  // optional, see Job
 };
 
 struct EnqueueResult {

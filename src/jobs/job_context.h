@@ -11,6 +11,7 @@
 #include <string>
 
 #include "jobs/job.h"
+#include "jobs/job_observer.h"
 #include "util/status.h"
 
 namespace scriptgen::jobs {
@@ -31,10 +32,12 @@ class CancelToken {
 
 class JobContext {
  public:
-  JobContext(const Job& job, std::shared_ptr<CancelToken> cancel, JobQueue* queue, ProgressBus* bus)
-      : job_(job), cancel_(std::move(cancel)), queue_(queue), bus_(bus) {}
+  JobContext(const Job& job, std::shared_ptr<CancelToken> cancel, JobQueue* queue, ProgressBus* bus,
+             JobObserver* observer = nullptr)
+      : job_(job), cancel_(std::move(cancel)), queue_(queue), bus_(bus), observer_(observer) {}
 
   const Job& job() const { return job_; }
+  JobObserver* observer() const { return observer_; }  // may be null
   bool cancelled() const { return cancel_->cancelled(); }
   // Cancelled status to return from the handler, or OK.
   Status CheckCancelled() const;
@@ -47,6 +50,7 @@ class JobContext {
   std::shared_ptr<CancelToken> cancel_;
   JobQueue* queue_;
   ProgressBus* bus_;  // may be null
+  JobObserver* observer_;
 };
 
 }  // namespace scriptgen::jobs

@@ -110,6 +110,8 @@ EnqueueResult MemoryQueue::EnqueueLocked(const EnqueueRequest& request, int64_t 
   job.type = request.type;
   job.payload = request.payload;
   job.idempotency_key = request.idempotency_key;
+  job.trace_id = request.trace_id;
+  job.correlation_id = request.correlation_id;
   job.max_attempts =
       request.max_attempts > 0 ? request.max_attempts : policy_.options().max_attempts;
   job.created_ms = job.updated_ms = now;

@@ -1,6 +1,7 @@
 #include "jobs/step_runner.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace scriptgen::jobs {
 
@@ -25,14 +26,23 @@ Status StepRunner::Run(const std::string& step, const Work& work) {
     return Status::Ok();
   }
   ctx_.ReportProgress(step, PercentAt(step, false), "started");
+  const auto start = std::chrono::steady_clock::now();
+  Status s = RunAndCommit(step, work);
+  if (JobObserver* observer = ctx_.observer(); observer != nullptr) {
+    observer->OnStep(ctx_.job(), step, std::chrono::steady_clock::now() - start, s);
+  }
+  SG_RETURN_IF_ERROR(s);
+  ++steps_run_;
+  ctx_.ReportProgress(step, PercentAt(step, true), "done");
+  return Status::Ok();
+}
+
+Status StepRunner::RunAndCommit(const std::string& step, const Work& work) {
   StatusOr<StepStore::Effect> effect = work();
   if (!effect.ok()) return effect.status();
   // A cancel that arrived during the work wins: the effect is not stored.
   SG_RETURN_IF_ERROR(ctx_.CheckCancelled());
-  SG_RETURN_IF_ERROR(store_.Commit(key_, step, std::move(*effect)));
-  ++steps_run_;
-  ctx_.ReportProgress(step, PercentAt(step, true), "done");
-  return Status::Ok();
+  return store_.Commit(key_, step, std::move(*effect));
 }
 
 }  // namespace scriptgen::jobs

@@ -38,6 +38,7 @@ class StepRunner {
 
  private:
   int PercentAt(const std::string& step, bool done) const;
+  Status RunAndCommit(const std::string& step, const Work& work);
 
   JobContext& ctx_;
   StepStore& store_;

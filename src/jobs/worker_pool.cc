@@ -122,18 +122,25 @@ void WorkerPool::RunOne(const Job& job) {
   } else if (cancel->cancelled()) {
     status = Cancelled("cancelled before start");
   } else {
-    JobContext ctx(job, cancel, queue_, bus_);
-    try {
-      status = (*handler)(ctx);
-    } catch (const std::exception& e) {
-      status = Internal(std::string("handler threw: ") + e.what());
-    } catch (...) {
-      status = Internal("handler threw a non-standard exception");
+    JobContext ctx(job, cancel, queue_, bus_, options_.observer);
+    auto run = [&] {
+      try {
+        status = (*handler)(ctx);
+      } catch (const std::exception& e) {
+        status = Internal(std::string("handler threw: ") + e.what());
+      } catch (...) {
+        status = Internal("handler threw a non-standard exception");
+      }
+    };
+    if (options_.observer != nullptr) {
+      options_.observer->RunAttempt(job, run);
+    } else {
+      run();
     }
   }
   {
     std::lock_guard lock(mu_);
-    done_.push_back({job.id, std::move(status)});
+    done_.push_back({job, std::move(status)});
     --busy_;
   }
   dispatch_cv_.notify_one();
@@ -146,9 +153,9 @@ void WorkerPool::FlushFinished(std::vector<Done> done) {
   {
     std::lock_guard lock(mu_);
     for (Done& d : done) {
-      auto it = held_.find(d.id);
+      auto it = held_.find(d.job.id);
       const bool shutdown = it != held_.end() && it->second.shutdown_cancel;
-      FinishRequest r{d.id, options_.worker_id, Outcome::kSucceeded, {}};
+      FinishRequest r{d.job.id, options_.worker_id, Outcome::kSucceeded, {}};
       if (d.status.ok()) {
         r.outcome = Outcome::kSucceeded;
       } else if (shutdown) {
@@ -167,6 +174,9 @@ void WorkerPool::FlushFinished(std::vector<Done> done) {
     if (!results[i].ok()) {
       ++lost_;  // the lease was taken back while we ran; the other owner reports it
       continue;
+    }
+    if (options_.observer != nullptr) {
+      options_.observer->OnFinished(done[i].job, done[i].status, *results[i]);
     }
     switch (requests[i].outcome) {
       case Outcome::kSucceeded:

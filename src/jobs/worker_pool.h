@@ -32,6 +32,7 @@
 
 #include "jobs/handler_registry.h"
 #include "jobs/job_context.h"
+#include "jobs/job_observer.h"
 #include "jobs/queue.h"
 
 namespace scriptgen::jobs {
@@ -44,8 +45,9 @@ struct WorkerPoolOptions {
   std::chrono::milliseconds lease{30000};
   std::chrono::milliseconds poll_interval{200};  // idle re-check (work from other processes)
   std::chrono::milliseconds reap_interval{1000};
-  std::string worker_id;           // empty: host:pid:random
-  std::vector<std::string> types;  // empty: every registered type
+  std::string worker_id;            // empty: host:pid:random
+  std::vector<std::string> types;   // empty: every registered type
+  JobObserver* observer = nullptr;  // metrics and logs of every attempt; may be null
 };
 
 struct WorkerPoolStats {
@@ -82,7 +84,7 @@ class WorkerPool {
     bool shutdown_cancel = false;  // cancelled by us at shutdown, not by a user
   };
   struct Done {
-    JobId id;
+    Job job;
     Status status;
   };
 

@@ -1,14 +1,23 @@
 // SearchService: semantic search over indexed chunks (R-G1, DESIGN "path of one upload" step 5).
 //
-// Holds one VectorIndex per embed_version, derived from the DocumentStore: Load() rebuilds the
-// active version's index from stored vectors at start; the ingest pipeline adds a document's
-// vectors after its index step commits; deletes remove them. Queries are embedded with the same
-// Embedder (so the same embed_version) as the documents, and vectors of different versions are
-// never mixed. Thread-safe.
+// Holds the vectors of the embedder's embed_version in memory, derived from the DocumentStore:
+// Load() rebuilds them from stored vectors at start; the ingest pipeline adds a document's
+// vectors in its index step; deletes remove them. Queries are embedded with the same Embedder
+// (so the same embed_version) as the documents, and vectors of different versions are never
+// mixed.
+//
+// Isolation (R-S5): the index is partitioned by data subject, one VectorIndex per subject. A
+// search scoped to a subject runs inside that subject's partition only, so another subject's
+// chunks can never be among its candidates, however near they are (a filter after a top-k would
+// both leak timing and return too few hits). An unscoped (admin) search merges every partition.
+// Thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -24,6 +33,8 @@ struct SearchResult {
   float score = 0;
   std::string text;
   std::string filename;
+  int page = 0;         // for citations: the chunk's page (0 if the format has none)
+  std::string heading;  // and its heading path ("" if none)
 };
 
 struct SearchOptions {
@@ -48,25 +59,37 @@ class SearchService {
   Status Load();
   bool loaded() const;
   size_t indexed_chunks() const;
+  size_t partitions() const;
   const std::string& embed_version() const { return embedder_->version(); }
 
-  // Vectors of one document, as stored by the pipeline's embed step.
+  // Vectors of one document, as stored by the pipeline's embed step, into its subject's
+  // partition.
   Status AddDocument(store::DocumentId id);
-  void RemoveChunks(const std::vector<store::ChunkId>& chunk_ids);
+  void RemoveChunks(const std::string& subject_id, const std::vector<store::ChunkId>& chunk_ids);
 
+  // subject_scope: search only that subject's data; nullopt: every subject (admins).
   // InvalidArgument for an empty or oversized query or k outside 1..max_k.
-  StatusOr<std::vector<SearchResult>> Search(const std::string& query, size_t k);
+  StatusOr<std::vector<SearchResult>> Search(
+      const std::string& query, size_t k,
+      const std::optional<std::string>& subject_scope = std::nullopt);
 
  private:
+  using Partitions = std::map<std::string, std::shared_ptr<VectorIndex>>;
+  std::shared_ptr<VectorIndex> NewPartition() const;
+  // The partition of a subject, created if absent (nullptr before Load).
+  std::shared_ptr<VectorIndex> PartitionFor(const std::string& subject_id);
+  // The partitions a search in this scope covers.
+  std::vector<std::shared_ptr<VectorIndex>> PartitionsIn(
+      const std::optional<std::string>& scope) const;
+
   store::DocumentStore* const store_;
   Embedder* const embedder_;
   const SearchOptions options_;
-  std::shared_ptr<VectorIndex> Index() const;
 
-  // Set by Load(). VectorIndex is itself thread-safe: the mutex guards only the pointer, so
-  // searches run in parallel and a reload swaps the index under them.
-  std::shared_ptr<VectorIndex> index_;
-  mutable std::mutex index_mu_;
+  // Set by Load(). Each VectorIndex is itself thread-safe: the mutex guards only the map, so
+  // searches run in parallel with each other and with adds to existing partitions.
+  std::optional<Partitions> partitions_;
+  mutable std::shared_mutex mu_;
 };
 
 }  // namespace scriptgen::search

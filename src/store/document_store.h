@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,19 +23,25 @@ namespace scriptgen::store {
 using DocumentId = int64_t;
 using ChunkId = int64_t;
 
+// Per-kind counts of what the scrubbers replaced ("email" -> 3, "secret:aws_access_key" -> 1).
+// Counts only: the values themselves are never stored.
+using RedactionCounts = std::map<std::string, int64_t>;
+
 struct Document {
   DocumentId id = 0;
   std::string filename;
-  std::string mime;    // as declared by the uploader until validation sniffs it
-  std::string sha256;  // hex, of the uploaded bytes
+  std::string mime;           // sniffed from the content at upload (what the pipeline trusts)
+  std::string declared_mime;  // what the uploader said, kept for the mismatch report
+  std::string sha256;         // hex, of the uploaded bytes
   uint64_t size = 0;
   std::string subject_id;       // data subject the document belongs to; empty if none
   std::string idempotency_key;  // empty if none
   std::string blob_path;        // relative to the data directory
   int64_t job_id = 0;           // the ingest job
   int chunk_count = 0;
-  std::string embed_version;  // empty until indexed
-  bool ready = false;         // searchable
+  std::string embed_version;   // empty until indexed
+  bool ready = false;          // searchable
+  RedactionCounts redactions;  // set by the scrub step
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 };
@@ -42,6 +49,7 @@ struct Document {
 struct NewDocument {
   std::string filename;
   std::string mime;
+  std::string declared_mime;
   std::string sha256;
   uint64_t size = 0;
   std::string subject_id;
@@ -49,17 +57,35 @@ struct NewDocument {
   std::string blob_path;
 };
 
+// Where a stretch of extracted text came from, for citations: a section runs from its
+// byte_offset to the next section's (or the end of the text).
+struct TextSection {
+  uint64_t byte_offset = 0;
+  int page = 0;         // 1-based page of a paginated format (PDF), 0 if none
+  std::string heading;  // heading path, e.g. "Setup > Install"; empty if none
+};
+
+// The extract step's output: UTF-8 text plus its sections in byte_offset order.
+struct DocumentText {
+  std::string text;
+  std::vector<TextSection> sections;
+};
+
 struct Chunk {
   ChunkId id = 0;
   DocumentId document_id = 0;
   int seq = 0;  // position in the document
   std::string text;
+  int page = 0;  // of the chunk's first byte; 0 if the format has none
+  std::string heading;
 };
 
 struct NewChunk {
   std::string text;
   uint64_t byte_offset = 0;
   uint64_t byte_length = 0;
+  int page = 0;
+  std::string heading;
 };
 
 // What a cascade delete removed, for the caller to clean up outside the store after commit.
@@ -92,13 +118,17 @@ class DocumentStore {
       const std::function<StatusOr<int64_t>(WriteTx&, DocumentId)>& enqueue_job) = 0;
 
   virtual StatusOr<Document> Get(DocumentId id) = 0;
+  // The document whose ingest job this is; NotFound if none.
+  virtual StatusOr<Document> FindByJob(int64_t job_id) = 0;
   // Documents with id > after_id in id order; subject_id filters when set.
   virtual StatusOr<std::vector<Document>> List(DocumentId after_id, size_t limit,
                                                const std::optional<std::string>& subject_id) = 0;
 
   // Pipeline effects (inside the step's transaction). NotFound if the document is gone.
-  virtual Status PutText(WriteTx& tx, DocumentId id, const std::string& text) = 0;
-  virtual StatusOr<std::string> GetText(DocumentId id) = 0;
+  // Stores (or replaces) the document's text; with counts, also records what was redacted.
+  virtual Status PutText(WriteTx& tx, DocumentId id, const DocumentText& text,
+                         const RedactionCounts* redactions = nullptr) = 0;
+  virtual StatusOr<DocumentText> GetText(DocumentId id) = 0;
   virtual Status ReplaceChunks(WriteTx& tx, DocumentId id, const std::vector<NewChunk>& chunks) = 0;
   virtual StatusOr<std::vector<Chunk>> ListChunks(DocumentId id) = 0;
   virtual StatusOr<std::vector<Chunk>> GetChunks(const std::vector<ChunkId>& ids) = 0;
@@ -107,10 +137,12 @@ class DocumentStore {
                             const std::vector<ChunkId>& chunk_ids,
                             const std::vector<float>& vectors) = 0;
   virtual Status MarkReady(WriteTx& tx, DocumentId id, const std::string& embed_version) = 0;
-  // Calls fn for every stored vector of a version (index rebuild), in chunk id order.
+  // Calls fn for every stored vector of a version (index rebuild), in chunk id order, with the
+  // subject of the chunk's document.
   virtual Status ForEachVector(
       const std::string& embed_version,
-      const std::function<void(ChunkId, DocumentId, std::span<const float>)>& fn) = 0;
+      const std::function<void(ChunkId, DocumentId, const std::string& subject_id,
+                               std::span<const float>)>& fn) = 0;
   virtual StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> DocumentVectors(
       DocumentId id, const std::string& embed_version) = 0;
 

@@ -72,6 +72,12 @@ inline Status Unavailable(std::string m) {
 inline Status Internal(std::string m) {
   return {Code::kInternal, std::move(m)};
 }
+inline Status Unauthenticated(std::string m) {
+  return {Code::kUnauthenticated, std::move(m)};
+}
+inline Status PermissionDenied(std::string m) {
+  return {Code::kPermissionDenied, std::move(m)};
+}
 inline Status Cancelled(std::string m) {
   return {Code::kCancelled, std::move(m)};
 }

@@ -122,7 +122,9 @@ class ClientE2E : public ::testing::Test {
     for (int attempt = 0; attempt < 3 && server_ == 0; ++attempt) {
       port_ = FreePort();
       const pid_t pid = Spawn({"serve", "--listen", "127.0.0.1:" + std::to_string(port_),
-                               "--data-dir", (root_ / "data").string(), "--workers", "2"},
+                               "--data-dir", (root_ / "data").string(), "--workers", "2",
+                               // so that a document holding a key fails in its job (bad_input)
+                               "--secret-policy", "refuse"},
                               ChildEnv({"SCRIPTGEN_ADMIN_TOKEN=" + token_}), root_,
                               root_ / "server.out", root_ / "server.err");
       HttpClient probe(*ParseServerUrl(Url()), {.io_timeout = 2s});
@@ -262,8 +264,11 @@ TEST_F(ClientE2E, ReRunningIngestDoesNotDuplicate) {
 TEST_F(ClientE2E, FailedUploadsAndJobsAreReportedAndReachTheDlq) {
   const fs::path dir = root_ / "mixed";
   WriteFile(dir / "good.txt", "Perfectly fine text.");
-  WriteFile(dir / "broken.txt", std::string("not utf-8: \xff\xfe\xfd"));
-  WriteFile(dir / "image.bin", std::string("\x89PNG\r\n", 6));
+  // Passes the upload checks, then the extract step refuses its cloud key: a dead job.
+  WriteFile(dir / "broken.txt", "Deploy with AKIAQ2WERTY7UIOPASDF please.");
+  // A PNG signature and header chunk: refused at upload, whatever the name says.
+  WriteFile(dir / "image.bin",
+            std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0", 29));
   const Result r = Cli({"ingest", dir.string(), "--wait"});
   EXPECT_EQ(r.exit, 1) << r;
   EXPECT_NE(r.out.find("succeeded  1"), std::string::npos) << r;

@@ -40,7 +40,7 @@ class Server:
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.log())
+                raise RuntimeError("server exited: " + self.log(2000))
             try:
                 status, _, _ = self.request("GET", "/readyz", auth=False)
                 if status == 200:
@@ -48,11 +48,13 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("server not ready in 30 s: " + self.log())
+        raise RuntimeError("server not ready in 30 s: " + self.log(2000))
 
-    def log(self):
+    def log(self, tail=None):
+        """The server's whole output (JSON lines), or its last `tail` characters."""
         with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")[-2000:]
+            text = f.read().decode(errors="replace")
+        return text[-tail:] if tail else text
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)

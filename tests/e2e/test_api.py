@@ -6,10 +6,21 @@ import os
 import random
 import socket
 import string
+import struct
 import time
 import unittest
+import zlib
 
 from server_fixture import Server, TOKEN
+
+
+def tiny_png():
+    """A real 1x1 PNG, which libmagic recognises as image/png."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
 def unique_word():
@@ -124,8 +135,10 @@ class ApiTest(unittest.TestCase):
             ("GET", "/v1/jobs?state=bogus", None, {}, 400),
             ("GET", "/v1/documents?limit=0", None, {}, 400),
             ("GET", "/v1/documents?cursor=abc", None, {}, 400),
-            ("POST", "/v1/documents?filename=a.png", b"\x89PNG", {"Content-Type": "image/png"},
+            ("POST", "/v1/documents?filename=a.png", tiny_png(), {"Content-Type": "image/png"},
              415),
+            ("POST", "/v1/documents?filename=a.txt", tiny_png(), {"Content-Type": "text/plain"},
+             415),  # the content decides, not the name or the declared type
             ("POST", "/v1/documents?filename=a.txt", b"", {"Content-Type": "text/plain"}, 400),
             ("POST", "/v1/documents", b"no name", {"Content-Type": "text/plain"}, 400),
             ("POST", "/v1/dlq/retry", b'{"error_class": "nope"}', {}, 400),
@@ -171,34 +184,12 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(len(last), 1)
         self.assertEqual(last[0][2]["state"], "succeeded")
 
-    def test_unsupported_content_is_dead_lettered_with_recommendation(self):
+    def test_binary_content_is_refused_at_upload(self):
         s = self.server
         status, r = s.upload("binary.txt", b"\x00\x01\x02 not text \x00")
-        self.assertEqual(status, 202)
-        job = s.wait_job(r["job_id"])
-        self.assertEqual(job["state"], "dead")
-        self.assertEqual(job["attempts"], 1)  # permanent: no retry
-        self.assertEqual(job["error"]["class"], "unsupported_type")
-        status, dlq = s.json("GET", "/v1/dlq?error_class=unsupported_type")
-        self.assertEqual(status, 200)
-        mine = [j for j in dlq["jobs"] if j["id"] == r["job_id"]]
-        self.assertEqual(len(mine), 1)
-        self.assertEqual(len(mine[0]["error_history"]), 1)
-        self.assertIn("Convert", mine[0]["error"]["recommendation"])
-        status, d = s.json("GET", f"/v1/documents/{r['document_id']}")
-        self.assertEqual(d["state"], "failed")
-        # Retry one: it fails the same way, and lands in the DLQ again.
-        status, _ = s.json("POST", f"/v1/dlq/{r['job_id']}/retry")
-        self.assertEqual(status, 200)
-        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
-        status, out = s.json("POST", "/v1/dlq/retry", {"error_class": "unsupported_type"})
-        self.assertEqual(status, 200)
-        self.assertGreaterEqual(out["retried"], 1)
-        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
-        status, _ = s.json("DELETE", f"/v1/dlq/{r['job_id']}")
-        self.assertEqual(status, 200)
-        status, _ = s.json("GET", f"/v1/jobs/{r['job_id']}")
-        self.assertEqual(status, 404)
+        self.assertEqual(status, 415, r)
+        self.assertEqual(r["error"]["code"], "unsupported")
+        self.assertIn("binary", r["error"]["message"])
 
     def test_lists_page_with_cursor(self):
         s = self.server
@@ -333,7 +324,7 @@ class ShutdownTest(unittest.TestCase):
                 jobs.append(r["job_id"])
             t0 = time.time()
             s.stop()  # SIGTERM
-            self.assertEqual(s.proc.returncode, 0, s.log())
+            self.assertEqual(s.proc.returncode, 0, s.log(2000))
             self.assertLess(time.time() - t0, 25)
             self.assertIn("shutting down", s.log())
             s.start()
@@ -344,6 +335,52 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(dlq["jobs"], [])
         finally:
             s.cleanup()
+
+
+class DeadLetterTest(unittest.TestCase):
+    """A document that passes upload checks but fails in the pipeline for good: with the secret
+    policy "refuse", a document holding a cloud key is dead-lettered as bad_input."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_args=["--secret-policy", "refuse"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_refused_content_is_dead_lettered_with_recommendation(self):
+        s = self.server
+        key = "AKIA" + "".join(random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+        status, r = s.upload("keys.txt", f"The deploy key is {key}, keep it safe.".encode())
+        self.assertEqual(status, 202)
+        job = s.wait_job(r["job_id"])
+        self.assertEqual(job["state"], "dead")
+        self.assertEqual(job["attempts"], 1)  # permanent: no retry
+        self.assertEqual(job["error"]["class"], "bad_input")
+        self.assertIn("aws_access_key", job["error"]["message"])
+        self.assertNotIn(key, job["error"]["message"])
+        self.assertNotIn(key, s.log())
+        status, dlq = s.json("GET", "/v1/dlq?error_class=bad_input")
+        self.assertEqual(status, 200)
+        mine = [j for j in dlq["jobs"] if j["id"] == r["job_id"]]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(len(mine[0]["error_history"]), 1)
+        self.assertTrue(mine[0]["error"]["recommendation"])
+        status, d = s.json("GET", f"/v1/documents/{r['document_id']}")
+        self.assertEqual(d["state"], "failed")
+        # Retry one: it fails the same way, and lands in the DLQ again.
+        status, _ = s.json("POST", f"/v1/dlq/{r['job_id']}/retry")
+        self.assertEqual(status, 200)
+        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
+        status, out = s.json("POST", "/v1/dlq/retry", {"error_class": "bad_input"})
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(out["retried"], 1)
+        self.assertEqual(s.wait_job(r["job_id"])["state"], "dead")
+        status, _ = s.json("DELETE", f"/v1/dlq/{r['job_id']}")
+        self.assertEqual(status, 200)
+        status, _ = s.json("GET", f"/v1/jobs/{r['job_id']}")
+        self.assertEqual(status, 404)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,12 @@ class PipelineTest : public ::testing::Test {
     chunking.target_chars = 200;
     chunking.overlap_chars = 20;
     pipeline_ = std::make_unique<IngestPipeline>(
-        IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedder_, search_.get()},
+        IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedder_, search_.get(), &validator_,
+                   &scrubber_},
         IngestOptions{.chunking = chunking});
-    service_ = std::make_unique<DocumentService>(DocumentServiceDeps{
-        docs_.get(), tx_.get(), blobs_.get(), queue_.get(), steps_.get(), search_.get()});
+    service_ = std::make_unique<DocumentService>(
+        DocumentServiceDeps{docs_.get(), tx_.get(), blobs_.get(), queue_.get(), steps_.get(),
+                            search_.get(), &validator_});
     ASSERT_TRUE(
         registry_
             .Register(kIngestJobType, [this](jobs::JobContext& ctx) { return pipeline_->Run(ctx); })
@@ -107,6 +109,8 @@ class PipelineTest : public ::testing::Test {
   stdfs::path dir_;
   jobs::MemoryProgressBus bus_;
   HashEmbedder embedder_{HashEmbedderOptions{.dimension = 64}};
+  extract::FileSecurityValidator validator_;
+  pii::PiiScrubber scrubber_ = *pii::PiiScrubber::Create(pii::ScrubPolicy{});
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<sqlite::SqliteDocumentStore> docs_;
   std::unique_ptr<sqlite::SqliteTransactor> tx_;
@@ -187,8 +191,29 @@ TEST_F(PipelineTest, BadUploadsAreRejectedAndLeaveNothing) {
   EXPECT_EQ(Count("SELECT count(*) FROM documents"), 0);
 }
 
-TEST_F(PipelineTest, BinaryContentIsDeadLetteredAsUnsupported) {
-  StatusOr<UploadResult> up = service_->Upload(Staged("a.txt", std::string("\0\1\2", 3)));
+TEST_F(PipelineTest, BinaryContentIsRefusedAtUploadAndLeavesNothing) {
+  StatusOr<UploadResult> up = service_->Upload(Staged("a.txt", std::string("\0\1\2\x7f", 4)));
+  EXPECT_EQ(up.status().code(), Code::kUnsupported);
+  StatusOr<UploadResult> elf = service_->Upload(Staged("movie.pdf", std::string("\x7f"
+                                                                                "ELF\2\1\1\0",
+                                                                                8) +
+                                                                        std::string(64, 'x')));
+  EXPECT_EQ(elf.status().code(), Code::kUnsupported);
+  EXPECT_NE(elf.status().message().find("ELF"), std::string::npos) << elf.status().message();
+  EXPECT_TRUE(stdfs::is_empty(dir_ / "staging"));
+  EXPECT_EQ(Count("SELECT count(*) FROM documents"), 0);
+}
+
+TEST_F(PipelineTest, FileThatChangedAfterUploadIsDeadLetteredByTheValidateStep) {
+  StatusOr<UploadResult> up = service_->Upload(Staged("a.txt", LongText("x")));
+  ASSERT_TRUE(up.ok());
+  // The stored blob turns into an executable behind our back (disk tampering, a bug).
+  std::ofstream(*blobs_->LocalPath(up->document.blob_path), std::ios::binary | std::ios::trunc)
+      << std::string(
+             "\x7f"
+             "ELF\2\1\1\0",
+             8)
+      << std::string(64, 'x');
   StartWorkers();
   ASSERT_EQ(WaitState(up->document.id), "failed");
   jobs::Job job = *queue_->Get(up->document.job_id);
@@ -255,6 +280,112 @@ TEST_F(PipelineTest, SearchRejectsBadQueries) {
   EXPECT_EQ(search_->Search("x", 0).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(search_->Search("x", 1000).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(search_->Search(std::string(10000, 'a'), 5).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(PipelineTest, PersonalDataAndSecretsNeverReachChunksOrVectors) {
+  const std::string text = LongText("koalamarker") +
+                           "\n\nWrite to jane.doe@example.com or call 010-2345-6789.\n"
+                           "The deploy key is AKIAQ2WERTY7UIOPASDF, do not share.\n";
+  StatusOr<UploadResult> up = service_->Upload(Staged("notes.txt", text));
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  StartWorkers();
+  ASSERT_EQ(WaitState(up->document.id), "ready");
+  std::string all_chunks;
+  StatusOr<std::vector<store::Chunk>> chunks = docs_->ListChunks(up->document.id);
+  ASSERT_TRUE(chunks.ok());
+  for (const store::Chunk& c : *chunks) all_chunks += c.text + "\n";
+  EXPECT_EQ(all_chunks.find("jane.doe@example.com"), std::string::npos);
+  EXPECT_EQ(all_chunks.find("010-2345-6789"), std::string::npos);
+  EXPECT_EQ(all_chunks.find("AKIAQ2WERTY7UIOPASDF"), std::string::npos);
+  EXPECT_NE(all_chunks.find("<EMAIL>"), std::string::npos);
+  EXPECT_NE(all_chunks.find("<SECRET:aws_access_key>"), std::string::npos);
+  EXPECT_EQ(docs_->GetText(up->document.id)->text.find("jane.doe"), std::string::npos);
+  store::RedactionCounts counts = service_->Get(up->document.id)->document.redactions;
+  EXPECT_EQ(counts["email"], 1);
+  EXPECT_EQ(counts["phone"], 1);
+  EXPECT_EQ(counts["secret:aws_access_key"], 1);
+}
+
+TEST_F(PipelineTest, SecretPolicyRefuseDeadLettersTheDocument) {
+  IngestOptions options{.secret_policy = pii::SecretPolicy::kRefuse};
+  pipeline_ = std::make_unique<IngestPipeline>(
+      IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedder_, search_.get(), &validator_,
+                 &scrubber_},
+      options);
+  StatusOr<UploadResult> up =
+      service_->Upload(Staged("k.txt", LongText("x") + "key AKIAQ2WERTY7UIOPASDF\n"));
+  StartWorkers();
+  ASSERT_EQ(WaitState(up->document.id), "failed");
+  jobs::Job job = *queue_->Get(up->document.job_id);
+  EXPECT_EQ(job.last_error->error_class, jobs::ErrorClass::kBadInput);
+  EXPECT_NE(job.last_error->message.find("aws_access_key"), std::string::npos);
+  EXPECT_EQ(job.last_error->message.find("AKIAQ2WERTY7UIOPASDF"), std::string::npos);
+}
+
+TEST_F(PipelineTest, PdfChunksCiteTheirPage) {
+  std::ifstream in(std::string(SG_DOCUMENT_FIXTURES) + "/good/english.pdf", std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(pdf.empty());
+  UploadRequest r = Staged("report.txt", pdf);  // misnamed and mistyped: the content decides
+  StatusOr<UploadResult> up = service_->Upload(r);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->document.mime, "application/pdf");
+  EXPECT_EQ(up->document.declared_mime, "text/plain");
+  StartWorkers();
+  ASSERT_EQ(WaitState(up->document.id), "ready");
+  std::vector<int> pages;
+  StatusOr<std::vector<store::Chunk>> chunks = docs_->ListChunks(up->document.id);
+  ASSERT_TRUE(chunks.ok());
+  for (const store::Chunk& c : *chunks) pages.push_back(c.page);
+  ASSERT_FALSE(pages.empty());
+  EXPECT_EQ(pages.front(), 1);
+  EXPECT_GE(*std::max_element(pages.begin(), pages.end()), 2);
+  EXPECT_TRUE(std::is_sorted(pages.begin(), pages.end()));
+}
+
+TEST_F(PipelineTest, ScopedCallersSeeOnlyTheirSubject) {
+  UploadRequest a = Staged("a.txt", LongText("emumarker"));
+  a.subject_id = "alice";
+  UploadRequest b = Staged("b.txt", LongText("emumarker"));
+  b.subject_id = "bob";
+  StatusOr<UploadResult> ua = service_->Upload(a);
+  StatusOr<UploadResult> ub = service_->Upload(b);
+  StartWorkers();
+  ASSERT_EQ(WaitState(ua->document.id), "ready");
+  ASSERT_EQ(WaitState(ub->document.id), "ready");
+  const DocumentService::Scope alice = std::string("alice");
+  EXPECT_TRUE(service_->Get(ua->document.id, alice).ok());
+  EXPECT_EQ(service_->Get(ub->document.id, alice).status().code(), Code::kNotFound);
+  EXPECT_TRUE(service_->CheckJobInScope(ua->document.job_id, alice).ok());
+  EXPECT_EQ(service_->CheckJobInScope(ub->document.job_id, alice).code(), Code::kNotFound);
+  EXPECT_EQ(service_->CheckJobInScope(999999, alice).code(), Code::kNotFound);
+  EXPECT_TRUE(service_->CheckJobInScope(ub->document.job_id, std::nullopt).ok());
+  // Both documents are equally near the query; alice's search only ever sees hers.
+  StatusOr<std::vector<search::SearchResult>> hits = search_->Search("emumarker", 50, alice);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  for (const auto& h : *hits) EXPECT_EQ(h.document_id, ua->document.id);
+  bool saw_bob = false;
+  StatusOr<std::vector<search::SearchResult>> all = search_->Search("emumarker", 50);
+  ASSERT_TRUE(all.ok());
+  for (const auto& h : *all) saw_bob |= h.document_id == ub->document.id;
+  EXPECT_TRUE(saw_bob);  // an unscoped (admin) search covers every partition
+  EXPECT_EQ(search_->partitions(), 2u);
+  // Deleting another subject's document is NotFound and deletes nothing.
+  EXPECT_EQ(service_->Delete(ub->document.id, alice).status().code(), Code::kNotFound);
+  EXPECT_TRUE(service_->Get(ub->document.id).ok());
+  EXPECT_EQ(service_->Delete(424242, alice).status().code(), Code::kNotFound);
+  EXPECT_FALSE(service_->Delete(424242)->deleted);  // unscoped: idempotent, not an error
+}
+
+TEST_F(PipelineTest, FilenamesAreCheckedBeforeAnythingIsStored) {
+  EXPECT_TRUE(CheckFilename("Scene 1 – 초안.txt").ok());
+  for (const std::string& bad :
+       {std::string(""), std::string(256, 'a'), std::string("a/b.txt"), std::string("a\\b.txt"),
+        std::string("x\r\nSet-Cookie: y"), std::string(".."), std::string("bad\xff.txt"),
+        std::string("nul\0.txt", 7)}) {
+    EXPECT_EQ(CheckFilename(bad).code(), Code::kInvalidArgument) << bad;
+  }
 }
 
 TEST_F(PipelineTest, ListPagesAndFiltersBySubject) {

@@ -95,6 +95,22 @@ TEST_P(QueueContractTest, EnqueueThenGetReturnsTheQueuedJob) {
   EXPECT_EQ(j->created_ms, clock_.NowMs());
 }
 
+TEST_P(QueueContractTest, TraceAndCorrelationIdsTravelWithTheJob) {
+  EnqueueRequest req{"ingest", "{}", ""};
+  req.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  req.correlation_id = "req-42";
+  StatusOr<EnqueueResult> r = queue_->Enqueue(req);
+  ASSERT_TRUE(r.ok());
+  StatusOr<std::vector<Job>> claimed = queue_->Claim({"w1", 1, std::chrono::seconds(30)});
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ(claimed->front().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(claimed->front().correlation_id, "req-42");
+  StatusOr<Job> untraced = queue_->Get(queue_->Enqueue({"ingest", "{}", ""})->id);
+  ASSERT_TRUE(untraced.ok());
+  EXPECT_EQ(untraced->trace_id, "");
+}
+
 TEST_P(QueueContractTest, IdsAreUniqueAndIncreasing) {
   JobId a = Add(), b = Add(), c = Add();
   EXPECT_LT(a, b);

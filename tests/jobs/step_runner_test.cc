@@ -95,6 +95,30 @@ TEST_F(StepRunnerTest, ReDeliveredJobSkipsDoneStepsAndAppliesEachEffectOnce) {
   EXPECT_TRUE(steps_->DoneSteps("doc:8")->empty());
 }
 
+TEST_F(StepRunnerTest, ObserverHearsOfStepsThatRanButNotOfSkippedOnes) {
+  struct StepLog : JobObserver {
+    void OnStep(const Job&, std::string_view step, std::chrono::nanoseconds elapsed,
+                const Status& status) override {
+      seen.push_back(std::string(step) + (status.ok() ? ":ok" : ":err"));
+      EXPECT_GE(elapsed.count(), 0);
+    }
+    std::vector<std::string> seen;
+  } observer;
+  {
+    JobContext ctx(job_, std::make_shared<CancelToken>(), &queue_, &bus_);
+    StepRunner first(ctx, *steps_, "doc:9", {"a", "b"});
+    ASSERT_TRUE(first.Run("a", Record("a")).ok());
+  }
+  JobContext ctx(job_, std::make_shared<CancelToken>(), &queue_, &bus_, &observer);
+  StepRunner runner(ctx, *steps_, "doc:9", {"a", "b", "c"});
+  ASSERT_TRUE(runner.Run("a", Record("a")).ok());  // skipped: done before
+  ASSERT_TRUE(runner.Run("b", Record("b")).ok());
+  EXPECT_FALSE(
+      runner.Run("c", []() -> StatusOr<StepStore::Effect> { return Unavailable("provider down"); })
+          .ok());
+  EXPECT_EQ(observer.seen, (std::vector<std::string>{"b:ok", "c:err"}));
+}
+
 TEST_F(StepRunnerTest, FailingEffectLeavesNeitherEffectNorMark) {
   JobContext ctx(job_, std::make_shared<CancelToken>(), &queue_, &bus_);
   StepRunner runner(ctx, *steps_, "doc:7", {"a"});

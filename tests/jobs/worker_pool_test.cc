@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -74,6 +75,61 @@ class WorkerPoolTest : public ::testing::TestWithParam<std::string> {
   HandlerRegistry registry_;
   std::unique_ptr<WorkerPool> pool_;
 };
+
+// Records what the pool reports, for the observer tests.
+class RecordingObserver : public JobObserver {
+ public:
+  void RunAttempt(const Job& job, const std::function<void()>& run) override {
+    {
+      std::lock_guard lock(mu);
+      attempts.push_back(job.trace_id);
+      on_thread = true;
+    }
+    run();
+  }
+  void OnFinished(const Job& job, const Status& status, JobState state) override {
+    std::lock_guard lock(mu);
+    finished.push_back({job.id, status.code(), state});
+  }
+  struct Finished {
+    JobId id;
+    Code code;
+    JobState state;
+  };
+  std::vector<Finished> Snapshot() {
+    std::lock_guard lock(mu);
+    return finished;
+  }
+  std::mutex mu;
+  std::vector<std::string> attempts;
+  std::vector<Finished> finished;
+  bool on_thread = false;
+};
+
+TEST_P(WorkerPoolTest, ObserverSeesEveryAttemptAndTheStateItEndedIn) {
+  ASSERT_TRUE(registry_.Register("ok", [](JobContext&) { return Status::Ok(); }).ok());
+  ASSERT_TRUE(
+      registry_.Register("bad", [](JobContext&) { return InvalidArgument("permanent"); }).ok());
+  RecordingObserver observer;
+  EnqueueRequest traced{"ok", "", ""};
+  traced.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  const JobId ok = queue_->Enqueue(traced)->id;
+  const JobId bad = Add("bad");
+  StartPool({.observer = &observer});
+  ASSERT_TRUE(Eventually([&] { return observer.Snapshot().size() == 2; }));
+  std::vector<RecordingObserver::Finished> f = observer.Snapshot();
+  std::sort(f.begin(), f.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  EXPECT_EQ(f[0].id, ok);
+  EXPECT_EQ(f[0].state, JobState::kSucceeded);
+  EXPECT_EQ(f[1].id, bad);
+  EXPECT_EQ(f[1].code, Code::kInvalidArgument);
+  EXPECT_EQ(f[1].state, JobState::kDead);  // bad_input is permanent: dead-lettered at once
+  std::lock_guard lock(observer.mu);
+  EXPECT_EQ(observer.attempts.size(), 2u);
+  EXPECT_NE(std::find(observer.attempts.begin(), observer.attempts.end(),
+                      "0af7651916cd43dd8448eb211c80319c"),
+            observer.attempts.end());
+}
 
 TEST_P(WorkerPoolTest, RunsEveryJobExactlyOnceWhenNothingFails) {
   std::mutex mu;

@@ -126,6 +126,9 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
   if (!options.read_only) {
     pragmas += "PRAGMA journal_mode=WAL;";
+    // Overwritten and deleted content is zeroed in the database pages rather than left in free
+    // space: text replaced by its scrubbed form, and deleted documents, must not linger (R-G2).
+    pragmas += "PRAGMA secure_delete=ON;";
     pragmas += options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   }
   SG_RETURN_IF_ERROR(conn->Exec(pragmas));

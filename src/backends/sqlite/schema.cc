@@ -7,7 +7,7 @@ namespace scriptgen::sqlite {
 namespace {
 
 // Job states are stored as the integers of jobs::JobState (0 queued .. 5 cancelled).
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: durable job queue, its error history, step marks.
     R"sql(
 CREATE TABLE jobs (
@@ -96,6 +96,34 @@ CREATE TABLE vectors (
   UNIQUE (chunk_id, embed_version)
 );
 CREATE INDEX vectors_by_version ON vectors(embed_version, chunk_id);
+)sql",
+    // 3: real document formats. The declared type is kept beside the sniffed one; text carries
+    // its sections (JSON [{"o":offset,"p":page,"h":heading}]) so chunks can cite page and
+    // heading; redactions holds the scrubbers' per-kind counts (JSON object), never values.
+    // Jobs keep the trace and correlation ids of the request that created them.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN correlation_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN declared_mime TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN redactions TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE document_texts ADD COLUMN sections TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE chunks ADD COLUMN page INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chunks ADD COLUMN heading TEXT NOT NULL DEFAULT '';
+)sql",
+    // 4: API tokens (keyed hashes only, see auth/access_control.h).
+    R"sql(
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  subject_id TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+-- Which document a job ingests: access checks on /v1/jobs for subject-bound tokens.
+CREATE INDEX documents_by_job ON documents(job_id);
 )sql",
 };
 

@@ -3,6 +3,7 @@
 // removes its text, chunks and vectors in the same statement, so no partial delete can be seen.
 #include "backends/sqlite/sqlite_document_store.h"
 
+#include <boost/json.hpp>
 #include <cstring>
 
 namespace scriptgen::sqlite {
@@ -15,7 +16,60 @@ namespace {
 
 constexpr const char* kDocColumns =
     "id, filename, mime, sha256, size, subject_id, idempotency_key, blob_path, job_id, "
-    "chunk_count, embed_version, ready, created_at, updated_at";
+    "chunk_count, embed_version, ready, created_at, updated_at, declared_mime, redactions";
+
+constexpr const char* kChunkColumns = "id, document_id, seq, text, page, heading";
+
+// Sections and redaction counts are small JSON values in TEXT columns: they are read and written
+// whole, never queried by their parts.
+std::string SectionsToJson(const std::vector<store::TextSection>& sections) {
+  boost::json::array a;
+  for (const store::TextSection& s : sections) {
+    a.push_back(boost::json::object{
+        {"o", s.byte_offset}, {"p", s.page}, {"h", boost::json::string_view(s.heading)}});
+  }
+  return boost::json::serialize(a);
+}
+
+std::vector<store::TextSection> SectionsFromJson(const std::string& json) {
+  std::vector<store::TextSection> out;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec);
+  if (ec || !v.is_array()) return out;
+  for (const boost::json::value& e : v.as_array()) {
+    if (!e.is_object()) continue;
+    const boost::json::object& o = e.as_object();
+    store::TextSection s;
+    if (const auto* x = o.if_contains("o"); x && x->is_number())
+      s.byte_offset = x->to_number<uint64_t>();
+    if (const auto* x = o.if_contains("p"); x && x->is_number()) s.page = x->to_number<int>();
+    if (const auto* x = o.if_contains("h"); x && x->is_string()) s.heading = x->as_string().c_str();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string CountsToJson(const store::RedactionCounts& counts) {
+  boost::json::object o;
+  for (const auto& [kind, n] : counts) o[kind] = n;
+  return boost::json::serialize(o);
+}
+
+store::RedactionCounts CountsFromJson(const std::string& json) {
+  store::RedactionCounts out;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return out;
+  for (const auto& [kind, n] : v.as_object()) {
+    if (n.is_int64()) out[std::string(kind)] = n.as_int64();
+  }
+  return out;
+}
+
+store::Chunk ReadChunk(const Statement& s) {
+  return {s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3), static_cast<int>(s.Int(4)),
+          s.Text(5)};
+}
 
 std::string DocSql(std::string_view before, std::string_view after) {
   return std::string(before) + kDocColumns + std::string(after);
@@ -37,6 +91,8 @@ Document ReadDoc(const Statement& st) {
   d.ready = st.Int(11) != 0;
   d.created_ms = st.Int(12);
   d.updated_ms = st.Int(13);
+  d.declared_mime = st.Text(14);
+  d.redactions = CountsFromJson(st.Text(15));
   return d;
 }
 
@@ -88,12 +144,13 @@ StatusOr<SqliteDocumentStore::CreateResult> SqliteDocumentStore::Create(
     const int64_t now = clock_->NowMs();
     StatusOr<Statement*> ins = tx.Prepare(
         "INSERT INTO documents(filename, mime, sha256, size, subject_id, idempotency_key, "
-        "blob_path, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)");
+        "blob_path, created_at, updated_at, declared_mime) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!ins.ok()) return ins.status();
     Statement& st = **ins;
     st.Bind(1, doc.filename).Bind(2, doc.mime).Bind(3, doc.sha256);
     st.Bind(4, static_cast<int64_t>(doc.size)).BindTextOrNull(5, doc.subject_id);
     st.BindTextOrNull(6, doc.idempotency_key).Bind(7, doc.blob_path).Bind(8, now).Bind(9, now);
+    st.Bind(10, doc.declared_mime);
     SG_RETURN_IF_ERROR(st.Run());
     const DocumentId id = tx.conn().LastInsertId();
     StatusOr<int64_t> job = enqueue_job(tx, id);
@@ -117,6 +174,20 @@ StatusOr<Document> SqliteDocumentStore::Get(DocumentId id) {
   return LoadDoc(**conn, id);
 }
 
+StatusOr<Document> SqliteDocumentStore::FindByJob(int64_t job_id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st =
+      (*conn)->Prepare(DocSql("SELECT ", " FROM documents WHERE job_id = ? LIMIT 1"));
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, job_id);
+  Document doc;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) { doc = ReadDoc(s); });
+  if (!found.ok()) return found.status();
+  if (!*found) return NotFound("no document for job " + std::to_string(job_id));
+  return doc;
+}
+
 StatusOr<std::vector<Document>> SqliteDocumentStore::List(
     DocumentId after_id, size_t limit, const std::optional<std::string>& subject_id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
@@ -134,26 +205,39 @@ StatusOr<std::vector<Document>> SqliteDocumentStore::List(
   return out;
 }
 
-Status SqliteDocumentStore::PutText(store::WriteTx& wtx, DocumentId id, const std::string& text) {
+Status SqliteDocumentStore::PutText(store::WriteTx& wtx, DocumentId id,
+                                    const store::DocumentText& text,
+                                    const store::RedactionCounts* redactions) {
   Tx& tx = Tx::From(wtx);
   StatusOr<Statement*> st = tx.Prepare(
-      "INSERT INTO document_texts(document_id, text) SELECT id, ?2 FROM documents WHERE id = ?1 "
-      "ON CONFLICT(document_id) DO UPDATE SET text = excluded.text");
+      "INSERT INTO document_texts(document_id, text, sections) SELECT id, ?2, ?3 FROM documents "
+      "WHERE id = ?1 ON CONFLICT(document_id) DO UPDATE SET text = excluded.text, "
+      "sections = excluded.sections");
   if (!st.ok()) return st.status();
-  (*st)->Bind(1, id).Bind(2, text);
+  (*st)->Bind(1, id).Bind(2, text.text).Bind(3, SectionsToJson(text.sections));
   SG_RETURN_IF_ERROR((*st)->Run());
+  SG_RETURN_IF_ERROR(RequireChanged(tx, id));
+  if (redactions == nullptr) return Status::Ok();
+  StatusOr<Statement*> upd =
+      tx.Prepare("UPDATE documents SET redactions = ?, updated_at = ? WHERE id = ?");
+  if (!upd.ok()) return upd.status();
+  (*upd)->Bind(1, CountsToJson(*redactions)).Bind(2, clock_->NowMs()).Bind(3, id);
+  SG_RETURN_IF_ERROR((*upd)->Run());
   return RequireChanged(tx, id);
 }
 
-StatusOr<std::string> SqliteDocumentStore::GetText(DocumentId id) {
+StatusOr<store::DocumentText> SqliteDocumentStore::GetText(DocumentId id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
   StatusOr<Statement*> st =
-      (*conn)->Prepare("SELECT text FROM document_texts WHERE document_id = ?");
+      (*conn)->Prepare("SELECT text, sections FROM document_texts WHERE document_id = ?");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
-  std::string text;
-  StatusOr<bool> found = (*st)->One([&](const Statement& s) { text = s.Text(0); });
+  store::DocumentText text;
+  StatusOr<bool> found = (*st)->One([&](const Statement& s) {
+    text.text = s.Text(0);
+    text.sections = SectionsFromJson(s.Text(1));
+  });
   if (!found.ok()) return found.status();
   if (!*found) return NotFound("document " + std::to_string(id) + " has no extracted text");
   return text;
@@ -173,13 +257,15 @@ Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
   (*del)->Bind(1, id);
   SG_RETURN_IF_ERROR((*del)->Run());
   StatusOr<Statement*> ins = tx.Prepare(
-      "INSERT INTO chunks(document_id, seq, text, byte_offset, byte_length) VALUES (?,?,?,?,?)");
+      "INSERT INTO chunks(document_id, seq, text, byte_offset, byte_length, page, heading) "
+      "VALUES (?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   for (size_t i = 0; i < chunks.size(); ++i) {
     (*ins)->Reset();
     (*ins)->Bind(1, id).Bind(2, static_cast<int64_t>(i)).Bind(3, chunks[i].text);
     (*ins)->Bind(4, static_cast<int64_t>(chunks[i].byte_offset));
     (*ins)->Bind(5, static_cast<int64_t>(chunks[i].byte_length));
+    (*ins)->Bind(6, static_cast<int64_t>(chunks[i].page)).Bind(7, chunks[i].heading);
     SG_RETURN_IF_ERROR((*ins)->Run());
   }
   return Status::Ok();
@@ -188,14 +274,12 @@ Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
 StatusOr<std::vector<store::Chunk>> SqliteDocumentStore::ListChunks(DocumentId id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
-  StatusOr<Statement*> st = (*conn)->Prepare(
-      "SELECT id, document_id, seq, text FROM chunks WHERE document_id = ? ORDER BY seq");
+  StatusOr<Statement*> st = (*conn)->Prepare(std::string("SELECT ") + kChunkColumns +
+                                             " FROM chunks WHERE document_id = ? ORDER BY seq");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, id);
   std::vector<store::Chunk> out;
-  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) {
-    out.push_back({s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3)});
-  }));
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) { out.push_back(ReadChunk(s)); }));
   return out;
 }
 
@@ -204,14 +288,12 @@ StatusOr<std::vector<store::Chunk>> SqliteDocumentStore::GetChunks(
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
   StatusOr<Statement*> st =
-      (*conn)->Prepare("SELECT id, document_id, seq, text FROM chunks WHERE id = ?");
+      (*conn)->Prepare(std::string("SELECT ") + kChunkColumns + " FROM chunks WHERE id = ?");
   if (!st.ok()) return st.status();
   std::vector<store::Chunk> out;
   for (ChunkId id : ids) {
     (*st)->Bind(1, id);
-    StatusOr<bool> found = (*st)->One([&](const Statement& s) {
-      out.push_back({s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3)});
-    });
+    StatusOr<bool> found = (*st)->One([&](const Statement& s) { out.push_back(ReadChunk(s)); });
     if (!found.ok()) return found.status();
   }
   return out;  // chunks deleted meanwhile are simply absent
@@ -257,15 +339,18 @@ std::span<const float> AsFloats(std::string_view blob) {
 
 Status SqliteDocumentStore::ForEachVector(
     const std::string& embed_version,
-    const std::function<void(ChunkId, DocumentId, std::span<const float>)>& fn) {
+    const std::function<void(ChunkId, DocumentId, const std::string&, std::span<const float>)>&
+        fn) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
   StatusOr<Statement*> st = (*conn)->Prepare(
-      "SELECT v.chunk_id, c.document_id, v.data FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+      "SELECT v.chunk_id, c.document_id, coalesce(d.subject_id, ''), v.data FROM vectors v "
+      "JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id "
       "WHERE v.embed_version = ? ORDER BY v.chunk_id");
   if (!st.ok()) return st.status();
   (*st)->Bind(1, embed_version);
-  return (*st)->Each([&](const Statement& s) { fn(s.Int(0), s.Int(1), AsFloats(s.Blob(2))); });
+  return (*st)->Each(
+      [&](const Statement& s) { fn(s.Int(0), s.Int(1), s.Text(2), AsFloats(s.Blob(3))); });
 }
 
 StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> SqliteDocumentStore::DocumentVectors(

@@ -30,11 +30,13 @@ class SqliteDocumentStore final : public store::DocumentStore {
       const std::function<StatusOr<int64_t>(store::WriteTx&, store::DocumentId)>& enqueue_job)
       override;
   StatusOr<store::Document> Get(store::DocumentId id) override;
+  StatusOr<store::Document> FindByJob(int64_t job_id) override;
   StatusOr<std::vector<store::Document>> List(
       store::DocumentId after_id, size_t limit,
       const std::optional<std::string>& subject_id) override;
-  Status PutText(store::WriteTx& tx, store::DocumentId id, const std::string& text) override;
-  StatusOr<std::string> GetText(store::DocumentId id) override;
+  Status PutText(store::WriteTx& tx, store::DocumentId id, const store::DocumentText& text,
+                 const store::RedactionCounts* redactions = nullptr) override;
+  StatusOr<store::DocumentText> GetText(store::DocumentId id) override;
   Status ReplaceChunks(store::WriteTx& tx, store::DocumentId id,
                        const std::vector<store::NewChunk>& chunks) override;
   StatusOr<std::vector<store::Chunk>> ListChunks(store::DocumentId id) override;
@@ -44,9 +46,10 @@ class SqliteDocumentStore final : public store::DocumentStore {
                     const std::vector<float>& vectors) override;
   Status MarkReady(store::WriteTx& tx, store::DocumentId id,
                    const std::string& embed_version) override;
-  Status ForEachVector(const std::string& embed_version,
-                       const std::function<void(store::ChunkId, store::DocumentId,
-                                                std::span<const float>)>& fn) override;
+  Status ForEachVector(
+      const std::string& embed_version,
+      const std::function<void(store::ChunkId, store::DocumentId, const std::string&,
+                               std::span<const float>)>& fn) override;
   StatusOr<std::vector<std::pair<store::ChunkId, std::vector<float>>>> DocumentVectors(
       store::DocumentId id, const std::string& embed_version) override;
   StatusOr<store::DeletedDocument> Delete(store::WriteTx& tx, store::DocumentId id) override;

@@ -24,7 +24,7 @@ namespace {
 constexpr const char* kJobColumns =
     "id, type, payload, idempotency_key, state, attempts, max_attempts, run_at, lease_until, "
     "worker_id, cancel_requested, progress_step, progress_percent, progress_message, error_class, "
-    "error_message, created_at, updated_at, finished_at";
+    "error_message, created_at, updated_at, finished_at, trace_id, correlation_id";
 
 std::string Sql(std::string_view before, std::string_view after = {}) {
   std::string s(before);
@@ -53,6 +53,8 @@ Job ReadJob(const Statement& st) {
   j.created_ms = st.Int(16);
   j.updated_ms = st.Int(17);
   j.finished_ms = st.Int(18);
+  j.trace_id = st.Text(19);
+  j.correlation_id = st.Text(20);
   return j;
 }
 
@@ -172,13 +174,14 @@ StatusOr<jobs::EnqueueResult> SqliteQueue::EnqueueInTx(store::WriteTx& wtx,
   const JobState state = request.delay.count() > 0 ? JobState::kScheduled : JobState::kQueued;
   StatusOr<Statement*> ins = tx.Prepare(
       "INSERT INTO jobs(type, payload, idempotency_key, state, max_attempts, run_at, created_at, "
-      "updated_at) VALUES (?,?,?,?,?,?,?,?)");
+      "updated_at, trace_id, correlation_id) VALUES (?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   Statement& s = **ins;
   s.Bind(1, request.type).Bind(2, request.payload).BindTextOrNull(3, request.idempotency_key);
   s.Bind(4, static_cast<int>(state));
   s.Bind(5, request.max_attempts > 0 ? request.max_attempts : policy_.options().max_attempts);
   s.Bind(6, now + request.delay.count()).Bind(7, now).Bind(8, now);
+  s.Bind(9, request.trace_id).Bind(10, request.correlation_id);
   SG_RETURN_IF_ERROR(s.Run());
   const JobId id = tx.conn().LastInsertId();
   PublishState(tx, id, state);
