@@ -4,7 +4,9 @@
   bench/api_bench.py [--bin build/release/scriptgen] [--quick]
 
 Prints: upload-to-searchable latency (p50/p99) of 10 KB texts; ingest throughput (MB/s) of a folder
-of text files uploaded concurrently; wrk on GET /v1/jobs/{id} at 100 and 1000 connections.
+of text files uploaded concurrently; the same for a folder of mixed real documents (the PDF, DOCX,
+HTML, Markdown, CSV and legacy-encoded fixtures of tests/data/documents/good, repeated); wrk on
+GET /v1/jobs/{id} at 100 and 1000 connections.
 Only 127.0.0.1 is contacted; every loop is bounded.
 """
 import argparse
@@ -70,6 +72,27 @@ def ingest_throughput(s, files, size, concurrency):
     return mb, elapsed
 
 
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "documents", "good")
+TYPES = {".pdf": "application/pdf", ".html": "text/html", ".md": "text/markdown",
+         ".csv": "text/csv", ".txt": "text/plain",
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def mixed_documents_throughput(s, copies, concurrency):
+    files = []
+    for name in sorted(os.listdir(FIXTURES)):
+        with open(os.path.join(FIXTURES, name), "rb") as f:
+            files.append((name, f.read(), TYPES[os.path.splitext(name)[1]]))
+    work = [(f"{i}-{name}", data, ctype) for i in range(copies) for name, data, ctype in files]
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        jobs = list(pool.map(lambda w: s.upload(w[0], w[1], w[2])[1]["job_id"], work))
+    for j in jobs:
+        assert s.wait_job(j, timeout=600)["state"] == "succeeded"
+    elapsed = time.perf_counter() - t0
+    return sum(len(w[1]) for w in work) / 1e6, len(work), elapsed
+
+
 def wrk(s, path, connections, seconds):
     threads = 2
     out = subprocess.run(
@@ -100,6 +123,11 @@ def main():
         files, size = (20, 50_000) if a.quick else (200, 50_000)
         mb, secs = ingest_throughput(s, files, size, 8)
         print(f"ingest throughput: {mb / secs:.2f} MB/s ({files} files x {size // 1000} KB = "
+              f"{mb:.1f} MB in {secs:.2f} s, 8 concurrent uploads)")
+        copies = 3 if a.quick else 20
+        mb, docs, secs = mixed_documents_throughput(s, copies, 8)
+        print(f"mixed documents (PDF/DOCX/HTML/MD/CSV/CP949/UTF-16 fixtures x {copies}): "
+              f"{mb / secs:.2f} MB/s, {docs / secs:.1f} documents/s ({docs} documents, "
               f"{mb:.1f} MB in {secs:.2f} s, 8 concurrent uploads)")
         if shutil.which("wrk"):
             _, jobs = s.json("GET", "/v1/jobs?limit=1")

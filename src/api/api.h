@@ -27,6 +27,10 @@ struct ServiceMetrics;
 namespace auth {
 class AccessControlManager;
 }
+namespace governance {
+class EraseService;
+class SigningKey;
+}  // namespace governance
 namespace ingest {
 class DocumentService;
 }
@@ -47,8 +51,10 @@ struct ApiServices {
   jobs::ProgressBus* bus = nullptr;
   search::SearchService* search = nullptr;
   auth::AccessControlManager* access = nullptr;
-  KeyedRateLimiter* rate_limiter = nullptr;  // per non-admin token; nullptr: no limit
-  obs::ServiceMetrics* metrics = nullptr;    // GET /metrics and API counters; may be null
+  KeyedRateLimiter* rate_limiter = nullptr;   // per non-admin token; nullptr: no limit
+  obs::ServiceMetrics* metrics = nullptr;     // GET /metrics and API counters; may be null
+  governance::EraseService* erase = nullptr;  // null: no governance routes
+  const governance::SigningKey* signing_key = nullptr;
   // For /readyz: empty string when ready, else what is not ready yet.
   std::function<std::string()> not_ready_reason;
 };

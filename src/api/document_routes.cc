@@ -58,6 +58,7 @@ http::Response Upload(const ApiServices& s, const ApiOptions& o, http::Request& 
   }
   // Stored with the ingest job, so the job's log lines carry the request's trace (see
   // RouteTable, which installed the request's ids as this thread's log context).
+  up.actor = who.token_id;
   up.trace_id = obs::CurrentLogContext().trace_id;
   up.correlation_id = obs::CurrentLogContext().correlation_id;
   StatusOr<ingest::UploadResult> r = s.documents->Upload(up);
@@ -116,7 +117,8 @@ void AddDocumentRoutes(RouteTable& routes, const ApiServices& s, const ApiOption
                StatusOr<int64_t> id =
                    ParsePublicId(req.path_params.at("id"), kDocumentPrefix, "document");
                if (!id.ok()) return http::ErrorResponse(id.status());
-               StatusOr<ingest::DeleteResult> r = s.documents->Delete(*id, who.subject_scope());
+               StatusOr<ingest::DeleteResult> r =
+                   s.documents->Delete(*id, who.subject_scope(), who.token_id);
                if (!r.ok()) return http::ErrorResponse(r.status());
                return Json(200, {{"document_id", PublicId(kDocumentPrefix, *id)},
                                  {"deleted", r->deleted},

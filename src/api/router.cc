@@ -51,18 +51,18 @@ http::Router BuildRouter(const ApiServices& s, const ApiOptions& o,
   AddDlqRoutes(routes, s);
   AddSearchRoutes(routes, s);
   AddTokenRoutes(routes, s);
+  AddGovernanceRoutes(routes, s);
   // Last, so it lists every route above (and itself).
   auto listed = std::make_shared<std::vector<RoutePolicy>>();
-  routes.Add("GET", "/v1/admin/routes", Access::kAdmin,
-             [listed](http::Request&, const auth::Principal&) {
-               boost::json::array out;
-               for (const RoutePolicy& p : *listed) {
-                 out.push_back(boost::json::object{{"method", p.method},
-                                                   {"pattern", p.pattern},
-                                                   {"role", AccessLevelName(p.access)}});
-               }
-               return Json(200, {{"routes", std::move(out)}});
-             });
+  routes.Add(
+      "GET", "/v1/admin/routes", Access::kAdmin, [listed](http::Request&, const auth::Principal&) {
+        boost::json::array out;
+        for (const RoutePolicy& p : *listed) {
+          out.push_back(boost::json::object{
+              {"method", p.method}, {"pattern", p.pattern}, {"role", AccessLevelName(p.access)}});
+        }
+        return Json(200, {{"routes", std::move(out)}});
+      });
   *listed = routes.policies();
   if (policies != nullptr) *policies = routes.policies();
   return router;

@@ -14,6 +14,7 @@ void AddJobRoutes(RouteTable& routes, const ApiServices& s);
 void AddDlqRoutes(RouteTable& routes, const ApiServices& s);
 void AddSearchRoutes(RouteTable& routes, const ApiServices& s);
 void AddTokenRoutes(RouteTable& routes, const ApiServices& s);
+void AddGovernanceRoutes(RouteTable& routes, const ApiServices& s);
 
 http::Response Json(int status, const boost::json::object& body);
 

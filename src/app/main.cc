@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/bench_queue.h"
+#include "app/governance_cli.h"
 #include "app/serve.h"
 #include "app/tokens_command.h"
 #include "client/commands.h"
@@ -134,6 +135,24 @@ int main(int argc, char** argv) {
                    "File holding the pseudonym key (for the pseudonym operator)")
       ->envname("SCRIPTGEN_PII_KEY_FILE");
 
+  std::string cert_file, cert_public_key, gov_data_dir = "./var";
+  auto* certificate = app.add_subcommand("certificate", "Deletion certificates");
+  certificate->require_subcommand(1);
+  auto* certificate_verify = certificate->add_subcommand(
+      "verify", "Check a deletion certificate's signature (exit 0 only if valid)");
+  certificate_verify->add_option("file", cert_file, "Certificate JSON file")->required();
+  certificate_verify->add_option("--public-key", cert_public_key,
+                                 "Trusted Ed25519 public key (base64)");
+  certificate_verify->add_option("--data-dir", gov_data_dir,
+                                 "Take the key from this data directory, and check the audit log");
+  auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Recompute the chain; exit non-zero at the first broken link");
+  audit_verify->add_option("--data-dir", gov_data_dir, "Data directory of the server")
+      ->envname("SCRIPTGEN_DATA_DIR")
+      ->capture_default_str();
+
   auto* bench = app.add_subcommand("bench", "Built-in benchmarks");
   bench->require_subcommand(1);
   scriptgen::app::QueueBenchOptions qb;
@@ -153,6 +172,14 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return scriptgen::app::RunServe(so);
+  if (certificate_verify->parsed()) {
+    const bool dir_given = certificate_verify->count("--data-dir") > 0;
+    return scriptgen::app::RunCertificateVerify(
+        cert_file, cert_public_key, dir_given ? gov_data_dir : "", std::cout, std::cerr);
+  }
+  if (audit_verify->parsed()) {
+    return scriptgen::app::RunAuditVerify(gov_data_dir, std::cout, std::cerr);
+  }
   if (pii->parsed()) {
     scriptgen::pii::ScanOptions opts;
     opts.summary = pii_summary;

@@ -15,12 +15,19 @@
 #include "auth/access_control.h"
 #include "backends/fs/fs_blob_store.h"
 #include "backends/sqlite/database.h"
+#include "backends/sqlite/sqlite_audit_store.h"
 #include "backends/sqlite/sqlite_document_store.h"
+#include "backends/sqlite/sqlite_erase_store.h"
 #include "backends/sqlite/sqlite_queue.h"
 #include "backends/sqlite/sqlite_step_store.h"
 #include "backends/sqlite/sqlite_token_store.h"
 #include "embed/hash_embedder.h"
 #include "extract/file_security_validator.h"
+#include "governance/audit_chain.h"
+#include "governance/certificate.h"
+#include "governance/erase_service.h"
+#include "governance/key_file.h"
+#include "governance/signing_key.h"
 #include "http/server.h"
 #include "ingest/document_service.h"
 #include "ingest/ingest_pipeline.h"
@@ -117,6 +124,12 @@ int RunServe(const ServeOptions& o) {
   StatusOr<pii::SecretPolicy> secret_policy = pii::ParseSecretPolicy(o.secret_policy);
   if (!secret_policy.ok()) return Fail("--secret-policy", secret_policy.status());
   const extract::FileSecurityValidator validator;
+  StatusOr<std::string> audit_key =
+      governance::LoadOrCreateKeyFile(governance::AuditKeyPath(data.string()));
+  if (!audit_key.ok()) return Fail("audit key", audit_key.status());
+  StatusOr<governance::SigningKey> signing_key =
+      governance::SigningKey::LoadOrCreate(governance::SigningKeyPath(data.string()));
+  if (!signing_key.ok()) return Fail("signing key", signing_key.status());
 
   StatusOr<std::unique_ptr<sqlite::Database>> db =
       sqlite::Database::Open((data / "scriptgen.db").string());
@@ -134,6 +147,11 @@ int RunServe(const ServeOptions& o) {
   sqlite::SqliteStepStore steps(db->get());
   fs::FsBlobStore blobs((data / "blobs").string());
   sqlite::SqliteTokenStore tokens(db->get());
+  sqlite::SqliteAuditStore audit(db->get(), governance::MakeChainHasher(*audit_key));
+  sqlite::SqliteEraseStore erases(db->get());
+  auto subject_hash = [key = *audit_key](const std::string& subject) {
+    return governance::SubjectHash(key, subject);
+  };
   auth::AccessControlManager access(&tokens, token_key->value, admin_token->value);
   KeyedRateLimiter rate_limiter({.per_second = o.rate_limit_per_s, .burst = o.rate_limit_burst});
 
@@ -168,7 +186,6 @@ int RunServe(const ServeOptions& o) {
   jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = threads, .observer = &telemetry});
   metrics.worker_threads.Set(threads);
   InstallCallbacks(metrics, queue.get(), &search, data / "scriptgen.db");
-  pool.Start();
 
   ingest::DocumentService document_service({.documents = &documents,
                                             .transactor = &transactor,
@@ -177,7 +194,24 @@ int RunServe(const ServeOptions& o) {
                                             .steps = &steps,
                                             .search = &search,
                                             .validator = &validator,
-                                            .metrics = &metrics});
+                                            .metrics = &metrics,
+                                            .audit = &audit,
+                                            .subject_hash = subject_hash});
+  sqlite::Database* const database = db->get();
+  governance::EraseService erase(
+      {.erases = &erases,
+       .documents = &documents,
+       .transactor = &transactor,
+       .audit = &audit,
+       .queue = queue.get(),
+       .document_service = &document_service,
+       .blobs = &blobs,
+       .signer = &*signing_key,
+       .subject_key = *audit_key,
+       .compact_store = [database] { return database->CheckpointAndTruncateWal(); }});
+  (void)registry.Register(governance::kEraseJobType,
+                          [&erase](jobs::JobContext& ctx) { return erase.RunJob(ctx); });
+  pool.Start();  // every handler is registered
   api::ApiServices services;
   services.documents = &document_service;
   services.queue = queue.get();
@@ -186,6 +220,8 @@ int RunServe(const ServeOptions& o) {
   services.access = &access;
   services.rate_limiter = &rate_limiter;
   services.metrics = &metrics;
+  services.erase = &erase;
+  services.signing_key = &*signing_key;
   services.not_ready_reason = [&]() -> std::string {
     if (!search.loaded()) return "search index loading";
     if (!pool.running()) return "workers stopped";

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <boost/json/serialize.hpp>
+
 #include "extract/file_security_validator.h"
 #include "ingest/ingest_pipeline.h"
 #include "obs/service_metrics.h"
@@ -68,12 +70,33 @@ StatusOr<UploadResult> DocumentService::Upload(const UploadRequest& request) {
         job.correlation_id = request.correlation_id;
         StatusOr<jobs::EnqueueResult> r = deps_.queue->EnqueueInTx(tx, job);
         if (!r.ok()) return r.status();
+        SG_RETURN_IF_ERROR(Audit(tx, request.actor, "document.upload", id, request.subject_id,
+                                 {{"size", static_cast<int64_t>(request.size)},
+                                  {"mime", valid->mime},
+                                  {"job", "job_" + std::to_string(r->id)}}));
         return r->id;
       });
   // A replay keeps the first upload's blob; a failure keeps nothing.
   if (!created.ok() || !created->created) (void)deps_.blobs->Remove(*key);
   if (!created.ok()) return created.status();
   return UploadResult{created->document, created->created};
+}
+
+Status DocumentService::Audit(store::WriteTx& tx, const std::string& actor,
+                              const std::string& action, store::DocumentId id,
+                              const std::string& subject_id, boost::json::object details) {
+  if (deps_.audit == nullptr) return Status::Ok();
+  // Ids, sizes and a keyed hash of the subject: nothing personal, so erasing the subject later
+  // never needs to touch (and so never breaks) the chain.
+  if (!subject_id.empty()) {
+    details["subject"] = deps_.subject_hash(subject_id);
+  }
+  store::NewAuditEntry e;
+  e.actor = actor.empty() ? "system" : actor;
+  e.action = action;
+  e.target = "doc_" + std::to_string(id);
+  e.details_json = boost::json::serialize(details);
+  return deps_.audit->Append(tx, e).status();
 }
 
 std::string DocumentService::StateOf(const store::Document& doc) {
@@ -138,7 +161,8 @@ StatusOr<DocumentPage> DocumentService::List(store::DocumentId after_id, size_t 
   return page;
 }
 
-StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id, const Scope& scope) {
+StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id, const Scope& scope,
+                                               const std::string& actor, const AlsoInTx& also) {
   StatusOr<store::Document> doc = deps_.documents->Get(id);
   if (doc.status().code() == Code::kNotFound) {
     if (scope) return NoSuchDocument(id);
@@ -158,7 +182,10 @@ StatusOr<DeleteResult> DocumentService::Delete(store::DocumentId id, const Scope
     if (deleted.status().code() == Code::kNotFound) return Status::Ok();  // a concurrent delete won
     if (!deleted.ok()) return deleted.status();
     SG_RETURN_IF_ERROR(deps_.steps->Clear(tx, IngestPipeline::StepKey(id)));
-    result = {true, deleted->chunk_ids.size()};
+    if (also) SG_RETURN_IF_ERROR(also(tx, *deleted));
+    SG_RETURN_IF_ERROR(Audit(tx, actor, "document.delete", id, deleted->document.subject_id,
+                             {{"chunks", static_cast<int64_t>(deleted->chunk_ids.size())}}));
+    result = {true, deleted->chunk_ids.size(), deleted->vectors_by_version};
     tx.AfterCommit([this, blob = deleted->document.blob_path,
                     subject = deleted->document.subject_id, chunks = deleted->chunk_ids] {
       (void)deps_.blobs->Remove(blob);  // a failure leaves an orphan for the sweeper

@@ -13,12 +13,16 @@
 // file and its index entries are removed. Deleting an absent document is not an error.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "jobs/queue.h"
 #include "jobs/step_store.h"
+#include "store/audit_store.h"
 #include "store/blob_store.h"
 #include "store/document_store.h"
 
@@ -44,6 +48,7 @@ struct UploadRequest {
   std::string idempotency_key;
   std::string trace_id;  // of the request, stored with the ingest job for its logs
   std::string correlation_id;
+  std::string actor;  // token id, for the audit log
 };
 
 struct UploadResult {
@@ -65,6 +70,7 @@ struct DocumentPage {
 struct DeleteResult {
   bool deleted = false;  // false: there was no such document
   size_t chunks_removed = 0;
+  std::map<std::string, int64_t> vectors_removed;  // per embed_version
 };
 
 struct DocumentServiceDeps {
@@ -76,6 +82,9 @@ struct DocumentServiceDeps {
   search::SearchService* search = nullptr;
   const extract::FileSecurityValidator* validator = nullptr;
   obs::ServiceMetrics* metrics = nullptr;  // may be null
+  store::AuditStore* audit = nullptr;      // uploads and deletes are recorded; may be null
+  // Keyed hash of a subject id for audit entries (they never hold the raw id).
+  std::function<std::string(const std::string&)> subject_hash;
 };
 
 // OK for a plain file name: 1-255 bytes, no path separators, no control characters (CR/LF
@@ -97,14 +106,19 @@ class DocumentService {
   StatusOr<DocumentPage> List(store::DocumentId after_id, size_t limit,
                               const std::optional<std::string>& subject_id);
   // Unscoped: deleting an absent document is not an error (deleted=false). Scoped: NotFound, as
-  // for a document of another subject.
-  StatusOr<DeleteResult> Delete(store::DocumentId id, const Scope& scope = std::nullopt);
+  // for a document of another subject. `also` runs inside the delete's transaction with what was
+  // deleted (an erasure keeps its tally there, so a crash cannot lose a count).
+  using AlsoInTx = std::function<Status(store::WriteTx&, const store::DeletedDocument&)>;
+  StatusOr<DeleteResult> Delete(store::DocumentId id, const Scope& scope = std::nullopt,
+                                const std::string& actor = "", const AlsoInTx& also = nullptr);
   // OK if a caller in `scope` may see job `job_id` (the ingest job of one of its documents);
   // NotFound otherwise. Unscoped callers may see every job.
   Status CheckJobInScope(int64_t job_id, const Scope& scope);
 
  private:
   std::string StateOf(const store::Document& doc);
+  Status Audit(store::WriteTx& tx, const std::string& actor, const std::string& action,
+               store::DocumentId id, const std::string& subject_id, boost::json::object details);
   DocumentServiceDeps deps_;
 };
 

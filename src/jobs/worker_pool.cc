@@ -31,7 +31,6 @@ WorkerPool::WorkerPool(JobQueue* queue, const HandlerRegistry* registry, Progres
   }
   if (options_.prefetch < 0) options_.prefetch = options_.threads;
   if (options_.worker_id.empty()) options_.worker_id = DefaultWorkerId();
-  if (options_.types.empty()) options_.types = registry_->Types();
 }
 
 WorkerPool::~WorkerPool() {
@@ -41,6 +40,8 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::Start() {
   if (started_) return;
   started_ = true;
+  // Resolved now, not at construction: handlers may be registered until the pool starts.
+  if (options_.types.empty()) options_.types = registry_->Types();
   queue_->SetWorkAvailableCallback([this] { Notify(); });
   for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkLoop(); });
   dispatcher_ = std::thread([this] { DispatchLoop(); });

@@ -92,6 +92,16 @@ struct NewChunk {
 struct DeletedDocument {
   Document document;
   std::vector<ChunkId> chunk_ids;
+  std::map<std::string, int64_t> vectors_by_version;  // embed_version -> vectors removed
+};
+
+// What the store still holds of one data subject (the re-query check of an erasure).
+struct SubjectFootprint {
+  int64_t documents = 0;
+  int64_t chunks = 0;
+  int64_t vectors = 0;
+  int64_t texts = 0;
+  bool empty() const { return documents == 0 && chunks == 0 && vectors == 0 && texts == 0; }
 };
 
 // Runs a function inside one write transaction of the store.
@@ -148,6 +158,10 @@ class DocumentStore {
 
   // Cascade delete inside tx: the document, its text, chunks and vectors. NotFound if absent.
   virtual StatusOr<DeletedDocument> Delete(WriteTx& tx, DocumentId id) = 0;
+
+  // Ids of every document of a subject ("" = documents without a subject), in id order.
+  virtual StatusOr<std::vector<DocumentId>> DocumentsOfSubject(const std::string& subject_id) = 0;
+  virtual StatusOr<SubjectFootprint> FootprintOfSubject(const std::string& subject_id) = 0;
 };
 
 }  // namespace scriptgen::store

@@ -76,6 +76,24 @@ class WorkerPoolTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<WorkerPool> pool_;
 };
 
+TEST_P(WorkerPoolTest, HandlersRegisteredBeforeStartAreServed) {
+  pool_ = std::make_unique<WorkerPool>(queue_.get(), &registry_, &bus_,
+                                       WorkerPoolOptions{.threads = 2});
+  std::atomic<int> ran{0};
+  // Registered after the pool was built (as serve does for handlers that need the pool's peers).
+  ASSERT_TRUE(registry_
+                  .Register("late",
+                            [&](JobContext&) {
+                              ++ran;
+                              return Status::Ok();
+                            })
+                  .ok());
+  const JobId id = Add("late");
+  pool_->Start();
+  ASSERT_TRUE(Eventually([&] { return StateOf(id) == JobState::kSucceeded; }));
+  EXPECT_EQ(ran.load(), 1);
+}
+
 // Records what the pool reports, for the observer tests.
 class RecordingObserver : public JobObserver {
  public:

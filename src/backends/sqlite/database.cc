@@ -15,4 +15,19 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   return db;
 }
 
+Status Database::CheckpointAndTruncateWal() {
+  // Any connection may checkpoint; a private one keeps the writer thread free meanwhile.
+  StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(path_, ConnectionOptions{});
+  if (!conn.ok()) return conn.status();
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    StatusOr<Statement*> st = (*conn)->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!st.ok()) return st.status();
+    int64_t busy = 1;
+    StatusOr<bool> row = (*st)->One([&](const Statement& s) { busy = s.Int(0); });
+    if (!row.ok()) return row.status();
+    if (busy == 0) return Status::Ok();
+  }
+  return Unavailable("the WAL could not be checkpointed: readers kept it busy");
+}
+
 }  // namespace scriptgen::sqlite

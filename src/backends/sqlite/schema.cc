@@ -3,11 +3,13 @@
 #include <array>
 #include <string>
 
+#include "backends/sqlite/sqlite_audit_store.h"
+
 namespace scriptgen::sqlite {
 namespace {
 
 // Job states are stored as the integers of jobs::JobState (0 queued .. 5 cancelled).
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: durable job queue, its error history, step marks.
     R"sql(
 CREATE TABLE jobs (
@@ -125,6 +127,27 @@ CREATE TABLE api_tokens (
 -- Which document a job ingests: access checks on /v1/jobs for subject-bound tokens.
 CREATE INDEX documents_by_job ON documents(job_id);
 )sql",
+    // 5: data governance. Erase requests (the raw subject id only while pending), the legal
+    // hold that exempts a document from retention, and what the audit log needs.
+    R"sql(
+CREATE TABLE erase_requests (
+  id TEXT PRIMARY KEY,
+  subject_id TEXT,
+  subject_hash TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL,
+  job_id INTEGER NOT NULL DEFAULT 0,
+  requested_at INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL DEFAULT 0,
+  certificate TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  deleted TEXT NOT NULL DEFAULT '{}',
+  audit_from_seq INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+ALTER TABLE documents ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX documents_by_created ON documents(created_at);
+)sql",
 };
 
 }  // namespace
@@ -148,6 +171,9 @@ Status Migrate(Writer& writer) {
     }
     for (int v = current; v < LatestSchemaVersion(); ++v) {
       SG_RETURN_IF_ERROR(tx.conn().Exec(kMigrations[v]));
+      // The audit tables' DDL is kept beside their store (sqlite_audit_store.h); version 5 adds
+      // them. audit_log is created first: tools looking for "the audit table" find it.
+      if (v + 1 == 5) SG_RETURN_IF_ERROR(tx.conn().Exec(kAuditSchemaSql));
     }
     return tx.conn().Exec("PRAGMA user_version = " + std::to_string(LatestSchemaVersion()));
   });

@@ -380,11 +380,53 @@ StatusOr<store::DeletedDocument> SqliteDocumentStore::Delete(store::WriteTx& wtx
   (*ids)->Bind(1, id);
   SG_RETURN_IF_ERROR(
       (*ids)->Each([&](const Statement& s) { deleted.chunk_ids.push_back(s.Int(0)); }));
+  StatusOr<Statement*> versions = tx.Prepare(
+      "SELECT v.embed_version, count(*) FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+      "WHERE c.document_id = ? GROUP BY v.embed_version");
+  if (!versions.ok()) return versions.status();
+  (*versions)->Bind(1, id);
+  SG_RETURN_IF_ERROR((*versions)->Each(
+      [&](const Statement& s) { deleted.vectors_by_version[s.Text(0)] = s.Int(1); }));
   StatusOr<Statement*> del = tx.Prepare("DELETE FROM documents WHERE id = ?");
   if (!del.ok()) return del.status();
   (*del)->Bind(1, id);
   SG_RETURN_IF_ERROR((*del)->Run());
   return deleted;
+}
+
+StatusOr<std::vector<DocumentId>> SqliteDocumentStore::DocumentsOfSubject(
+    const std::string& subject_id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st =
+      (*conn)->Prepare("SELECT id FROM documents WHERE coalesce(subject_id, '') = ? ORDER BY id");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, subject_id);
+  std::vector<DocumentId> out;
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) { out.push_back(s.Int(0)); }));
+  return out;
+}
+
+StatusOr<store::SubjectFootprint> SqliteDocumentStore::FootprintOfSubject(
+    const std::string& subject_id) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  // One snapshot (one statement) for all four counts.
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "WITH d AS (SELECT id FROM documents WHERE coalesce(subject_id, '') = ?1) "
+      "SELECT (SELECT count(*) FROM d), "
+      "(SELECT count(*) FROM chunks WHERE document_id IN d), "
+      "(SELECT count(*) FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
+      " WHERE c.document_id IN d), "
+      "(SELECT count(*) FROM document_texts WHERE document_id IN d)");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, subject_id);
+  store::SubjectFootprint f;
+  StatusOr<bool> row = (*st)->One([&](const Statement& s) {
+    f = {s.Int(0), s.Int(1), s.Int(2), s.Int(3)};
+  });
+  if (!row.ok()) return row.status();
+  return f;
 }
 
 }  // namespace scriptgen::sqlite

@@ -53,6 +53,9 @@ class SqliteDocumentStore final : public store::DocumentStore {
   StatusOr<std::vector<std::pair<store::ChunkId, std::vector<float>>>> DocumentVectors(
       store::DocumentId id, const std::string& embed_version) override;
   StatusOr<store::DeletedDocument> Delete(store::WriteTx& tx, store::DocumentId id) override;
+  StatusOr<std::vector<store::DocumentId>> DocumentsOfSubject(
+      const std::string& subject_id) override;
+  StatusOr<store::SubjectFootprint> FootprintOfSubject(const std::string& subject_id) override;
 
  private:
   Database* const db_;
