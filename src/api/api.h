@@ -17,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "governance/orphan_detector.h"
 #include "http/router.h"
+#include "util/status.h"
 
 namespace scriptgen {
 class KeyedRateLimiter;
@@ -29,6 +31,7 @@ class AccessControlManager;
 }
 namespace governance {
 class EraseService;
+class RetentionService;
 class SigningKey;
 }  // namespace governance
 namespace ingest {
@@ -55,6 +58,8 @@ struct ApiServices {
   obs::ServiceMetrics* metrics = nullptr;     // GET /metrics and API counters; may be null
   governance::EraseService* erase = nullptr;  // null: no governance routes
   const governance::SigningKey* signing_key = nullptr;
+  governance::RetentionService* retention = nullptr;
+  std::function<StatusOr<governance::OrphanReport>(bool fix)> find_orphans;
   // For /readyz: empty string when ready, else what is not ready yet.
   std::function<std::string()> not_ready_reason;
 };

@@ -71,6 +71,7 @@ boost::json::object DocumentJson(const ingest::DocumentView& view) {
           {"job_id", PublicId(kJobPrefix, d.job_id)},
           {"chunk_count", d.chunk_count},
           {"redactions", RedactionsJson(d.redactions)},
+          {"legal_hold", d.legal_hold},
           {"embed_version", d.embed_version.empty() ? boost::json::value(nullptr)
                                                     : boost::json::value(d.embed_version)},
           {"created_at", Timestamp(d.created_ms)},

@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
       ->envname("SCRIPTGEN_MAX_CONNECTIONS")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  serve
+      ->add_option("--retention-days", so.retention_days,
+                   "Days user content is kept (documents on legal hold: until released)")
+      ->envname("SCRIPTGEN_RETENTION_DAYS")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
   serve->add_option("--log-level", so.log_level, "debug, info, warn or error")
       ->envname("SCRIPTGEN_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

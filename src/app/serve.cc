@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "app/job_telemetry.h"
+#include "app/periodic_task.h"
 #include "app/secrets.h"
 #include "auth/access_control.h"
 #include "backends/fs/fs_blob_store.h"
@@ -27,6 +28,8 @@
 #include "governance/certificate.h"
 #include "governance/erase_service.h"
 #include "governance/key_file.h"
+#include "governance/orphan_detector.h"
+#include "governance/retention_service.h"
 #include "governance/signing_key.h"
 #include "http/server.h"
 #include "ingest/document_service.h"
@@ -211,6 +214,40 @@ int RunServe(const ServeOptions& o) {
        .compact_store = [database] { return database->CheckpointAndTruncateWal(); }});
   (void)registry.Register(governance::kEraseJobType,
                           [&erase](jobs::JobContext& ctx) { return erase.RunJob(ctx); });
+  governance::RetentionService retention(
+      {.documents = &documents,
+       .document_service = &document_service,
+       .audit = &audit,
+       .erases = &erases,
+       .signer = &*signing_key,
+       .audit_key = *audit_key,
+       .compact_store = [database] { return database->CheckpointAndTruncateWal(); }},
+      {.user_content_days = o.retention_days});
+  auto find_orphans = [&documents, &blobs, staging](bool fix) {
+    return governance::FindOrphans(documents, blobs, {.staging_dir = staging.string(), .fix = fix});
+  };
+  // Daily upkeep: the retention sweep and the orphan sweep (R-G2, R-G3).
+  PeriodicTask upkeep(std::chrono::hours(24), [&] {
+    StatusOr<governance::RetentionReport> r =
+        retention.Run(SystemClock::Get()->NowMs(), "system:retention");
+    if (!r.ok()) {
+      log.Error("retention sweep failed", {{"error", r.status().ToString()}});
+      metrics.retention_runs_total.WithLabels({"failed"}).Inc();
+    } else {
+      metrics.retention_runs_total.WithLabels({"ok"}).Inc();
+      metrics.retention_deleted_total.WithLabels({"user_content"})
+          .Inc(static_cast<uint64_t>(r->documents_deleted));
+      metrics.retention_last_success_timestamp_seconds.Set(
+          static_cast<double>(SystemClock::Get()->NowMs()) / 1000);
+      log.Info("retention sweep", {{"documents", r->documents_deleted}});
+    }
+    StatusOr<governance::OrphanReport> orphans = find_orphans(/*fix=*/true);
+    if (orphans.ok() &&
+        orphans->removed + static_cast<int64_t>(orphans->missing_blobs.size()) > 0) {
+      log.Warn("orphans", {{"removed", orphans->removed},
+                           {"documents_missing_their_file", orphans->missing_blobs.size()}});
+    }
+  });
   pool.Start();  // every handler is registered
   api::ApiServices services;
   services.documents = &document_service;
@@ -222,6 +259,8 @@ int RunServe(const ServeOptions& o) {
   services.metrics = &metrics;
   services.erase = &erase;
   services.signing_key = &*signing_key;
+  services.retention = &retention;
+  services.find_orphans = find_orphans;
   services.not_ready_reason = [&]() -> std::string {
     if (!search.loaded()) return "search index loading";
     if (!pool.running()) return "workers stopped";

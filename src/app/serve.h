@@ -25,6 +25,7 @@ struct ServeOptions {
   std::string tls_key_file;               // SCRIPTGEN_TLS_KEY
   bool allow_plain_http = false;          // SCRIPTGEN_ALLOW_PLAIN_HTTP: plain HTTP off loopback
   int max_connections = 1024;             // SCRIPTGEN_MAX_CONNECTIONS
+  int retention_days = 180;               // SCRIPTGEN_RETENTION_DAYS: user content
   int shutdown_grace_s = 10;
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client/dlq_command.h"
+#include "client/governance_command.h"
 #include "client/ingest_command.h"
 #include "client/jobs_command.h"
 #include "client/search_command.h"
@@ -25,6 +26,7 @@ struct ClientCommands::State {
   SearchOptions search;
   JobsOptions jobs;
   DlqOptions dlq;
+  GovernanceOptions governance;
   struct Leaf {
     CLI::App* app;
     const CommonOptions* common;
@@ -134,12 +136,29 @@ int ClientCommands::Run() {
   return 1;
 }
 
+void AddGovernance(State& st, CLI::App& app) {
+  CLI::App* retention = app.add_subcommand("retention", "Retention sweeps and compliance (admin)");
+  retention->require_subcommand(1);
+  CLI::App* run = Leaf(st, *retention, "run", "Delete what is past its retention, now or at a date",
+                       [&st](const CommonOptions& c) { return RunRetention(c, st.governance); });
+  run->add_option("--as-of", st.governance.as_of,
+                  "Sweep as if it were this date (2027-06-01 or RFC 3339)");
+  Leaf(st, *retention, "report", "Counts, oldest and overdue items per class, pending erasures",
+       [&st](const CommonOptions& c) { return RunComplianceReport(c, st.governance); });
+  CLI::App* doctor = Leaf(st, app, "doctor", "Consistency checks of the server's data (admin)",
+                          [&st](const CommonOptions& c) { return RunDoctor(c, st.governance); });
+  doctor->add_flag("--orphans", st.governance.orphans,
+                   "Files without rows, rows without files, stale staging files");
+  doctor->add_flag("--fix", st.governance.fix, "Remove the orphaned files found");
+}
+
 ClientCommands AddClientCommands(CLI::App& app) {
   auto state = std::make_unique<State>();
   AddIngest(*state, app);
   AddSearch(*state, app);
   AddJobs(*state, app);
   AddDlq(*state, app);
+  AddGovernance(*state, app);
   return ClientCommands(std::move(state));
 }
 

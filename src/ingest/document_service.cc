@@ -82,6 +82,14 @@ StatusOr<UploadResult> DocumentService::Upload(const UploadRequest& request) {
   return UploadResult{created->document, created->created};
 }
 
+Status DocumentService::SetLegalHold(store::DocumentId id, bool hold, const std::string& actor) {
+  SG_RETURN_IF_ERROR(deps_.documents->SetLegalHold(id, hold));
+  if (deps_.audit == nullptr) return Status::Ok();
+  return deps_.transactor->Run([&](store::WriteTx& tx) {
+    return Audit(tx, actor, hold ? "document.hold" : "document.release", id, "", {});
+  });
+}
+
 Status DocumentService::Audit(store::WriteTx& tx, const std::string& actor,
                               const std::string& action, store::DocumentId id,
                               const std::string& subject_id, boost::json::object details) {

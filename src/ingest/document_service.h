@@ -114,6 +114,8 @@ class DocumentService {
   // OK if a caller in `scope` may see job `job_id` (the ingest job of one of its documents);
   // NotFound otherwise. Unscoped callers may see every job.
   Status CheckJobInScope(int64_t job_id, const Scope& scope);
+  // A document on legal hold is exempt from retention sweeps. Recorded in the audit log.
+  Status SetLegalHold(store::DocumentId id, bool hold, const std::string& actor);
 
  private:
   std::string StateOf(const store::Document& doc);

@@ -92,7 +92,21 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
   StatusOr<std::string> path = deps_.blobs->LocalPath(doc.blob_path);
   if (!path.ok()) return path.status();
 
-  SG_RETURN_IF_ERROR(steps.Run("validate", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  // Every step's effect (and so its mark) commits only if the document still exists: a delete
+  // that wins the race leaves no mark, text or chunk behind, and the job ends as cancelled.
+  auto run = [&](const std::string& step, const jobs::StepRunner::Work& work) {
+    return steps.Run(step, [&]() -> StatusOr<jobs::StepStore::Effect> {
+      StatusOr<jobs::StepStore::Effect> effect = work();
+      if (!effect.ok()) return effect;
+      return jobs::StepStore::Effect(
+          [&docs, id, inner = std::move(*effect)](store::WriteTx& tx) -> Status {
+            SG_RETURN_IF_ERROR(docs.CheckExists(tx, id));
+            return inner ? inner(tx) : Status::Ok();
+          });
+    });
+  };
+
+  SG_RETURN_IF_ERROR(run("validate", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<extract::ValidationResult> v =
         deps_.validator->ValidateFile(*path, doc.declared_mime, doc.filename);
     if (!v.ok()) {
@@ -107,7 +121,7 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
     return jobs::StepStore::Effect();  // the mark is the result
   }));
 
-  SG_RETURN_IF_ERROR(steps.Run("extract", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  SG_RETURN_IF_ERROR(run("extract", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<std::string> raw = ReadFile(*path, options_.max_file_bytes);
     if (!raw.ok()) return raw.status();
     extract::ExtractOptions eo;
@@ -140,7 +154,7 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
     });
   }));
 
-  SG_RETURN_IF_ERROR(steps.Run("scrub", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  SG_RETURN_IF_ERROR(run("scrub", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<store::DocumentText> text = docs.GetText(id);
     if (!text.ok()) return text.status();
     StatusOr<store::Document> current = docs.Get(id);  // the extract step's secret counts
@@ -166,7 +180,7 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
     });
   }));
 
-  SG_RETURN_IF_ERROR(steps.Run("chunk", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  SG_RETURN_IF_ERROR(run("chunk", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<store::DocumentText> text = docs.GetText(id);
     if (!text.ok()) return text.status();
     auto chunks = std::make_shared<std::vector<store::NewChunk>>();
@@ -177,7 +191,7 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
     return jobs::StepStore::Effect(
         [&docs, id, chunks](store::WriteTx& tx) { return docs.ReplaceChunks(tx, id, *chunks); });
   }));
-  SG_RETURN_IF_ERROR(steps.Run("embed", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  SG_RETURN_IF_ERROR(run("embed", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<std::vector<store::Chunk>> chunks = docs.ListChunks(id);
     if (!chunks.ok()) return chunks.status();
     Embedder& embedder = *deps_.embedder;
@@ -217,7 +231,7 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
   }));
 
   const std::string version = deps_.embedder->version();
-  SG_RETURN_IF_ERROR(steps.Run("index", [&]() -> StatusOr<jobs::StepStore::Effect> {
+  SG_RETURN_IF_ERROR(run("index", [&]() -> StatusOr<jobs::StepStore::Effect> {
     // Into the in-memory index first, then "ready" in the store: a document reported ready is
     // always searchable. (If the commit then fails, search drops the stale hits: it checks every
     // hit against the store.)

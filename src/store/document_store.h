@@ -42,6 +42,7 @@ struct Document {
   std::string embed_version;   // empty until indexed
   bool ready = false;          // searchable
   RedactionCounts redactions;  // set by the scrub step
+  bool legal_hold = false;     // exempt from retention while set
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 };
@@ -95,6 +96,14 @@ struct DeletedDocument {
   std::map<std::string, int64_t> vectors_by_version;  // embed_version -> vectors removed
 };
 
+// User content against a retention cutoff (the compliance report).
+struct ContentRetentionStats {
+  int64_t count = 0;
+  int64_t oldest_created_ms = 0;  // 0 when there is none
+  int64_t overdue = 0;            // created before the cutoff and not on hold
+  int64_t on_hold = 0;
+};
+
 // What the store still holds of one data subject (the re-query check of an erasure).
 struct SubjectFootprint {
   int64_t documents = 0;
@@ -128,6 +137,9 @@ class DocumentStore {
       const std::function<StatusOr<int64_t>(WriteTx&, DocumentId)>& enqueue_job) = 0;
 
   virtual StatusOr<Document> Get(DocumentId id) = 0;
+  // NotFound unless the document exists, as seen inside tx (guards effects of a running
+  // pipeline against a concurrent delete).
+  virtual Status CheckExists(WriteTx& tx, DocumentId id) = 0;
   // The document whose ingest job this is; NotFound if none.
   virtual StatusOr<Document> FindByJob(int64_t job_id) = 0;
   // Documents with id > after_id in id order; subject_id filters when set.
@@ -162,6 +174,15 @@ class DocumentStore {
   // Ids of every document of a subject ("" = documents without a subject), in id order.
   virtual StatusOr<std::vector<DocumentId>> DocumentsOfSubject(const std::string& subject_id) = 0;
   virtual StatusOr<SubjectFootprint> FootprintOfSubject(const std::string& subject_id) = 0;
+
+  // Retention (R-G3). NotFound for an unknown document.
+  virtual Status SetLegalHold(DocumentId id, bool hold) = 0;
+  // Documents created before the cutoff and not on hold, oldest first.
+  virtual StatusOr<std::vector<DocumentId>> ExpiredDocuments(int64_t created_before_ms,
+                                                             size_t limit) = 0;
+  virtual StatusOr<ContentRetentionStats> RetentionStats(int64_t cutoff_ms) = 0;
+  // Every blob key referenced by a document (the orphan detector's "rows" side).
+  virtual Status ForEachBlobPath(const std::function<void(const std::string&)>& fn) = 0;
 };
 
 }  // namespace scriptgen::store

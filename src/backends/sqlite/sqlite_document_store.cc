@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kDocColumns =
     "id, filename, mime, sha256, size, subject_id, idempotency_key, blob_path, job_id, "
-    "chunk_count, embed_version, ready, created_at, updated_at, declared_mime, redactions";
+    "chunk_count, embed_version, ready, created_at, updated_at, declared_mime, redactions, "
+    "legal_hold";
 
 constexpr const char* kChunkColumns = "id, document_id, seq, text, page, heading";
 
@@ -93,6 +94,7 @@ Document ReadDoc(const Statement& st) {
   d.updated_ms = st.Int(13);
   d.declared_mime = st.Text(14);
   d.redactions = CountsFromJson(st.Text(15));
+  d.legal_hold = st.Int(16) != 0;
   return d;
 }
 
@@ -172,6 +174,16 @@ StatusOr<Document> SqliteDocumentStore::Get(DocumentId id) {
   StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
   if (!conn.ok()) return conn.status();
   return LoadDoc(**conn, id);
+}
+
+Status SqliteDocumentStore::CheckExists(store::WriteTx& wtx, DocumentId id) {
+  Tx& tx = Tx::From(wtx);
+  StatusOr<Statement*> st = tx.Prepare("SELECT 1 FROM documents WHERE id = ?");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, id);
+  StatusOr<bool> found = (*st)->One([](const Statement&) {});
+  if (!found.ok()) return found.status();
+  return *found ? Status::Ok() : NoSuchDocument(id);
 }
 
 StatusOr<Document> SqliteDocumentStore::FindByJob(int64_t job_id) {
@@ -427,6 +439,56 @@ StatusOr<store::SubjectFootprint> SqliteDocumentStore::FootprintOfSubject(
   });
   if (!row.ok()) return row.status();
   return f;
+}
+
+Status SqliteDocumentStore::SetLegalHold(DocumentId id, bool hold) {
+  return db_->writer().Run([&](Tx& tx) -> Status {
+    StatusOr<Statement*> st =
+        tx.Prepare("UPDATE documents SET legal_hold = ?, updated_at = ? WHERE id = ?");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, static_cast<int64_t>(hold ? 1 : 0)).Bind(2, clock_->NowMs()).Bind(3, id);
+    SG_RETURN_IF_ERROR((*st)->Run());
+    return RequireChanged(tx, id);
+  });
+}
+
+StatusOr<std::vector<DocumentId>> SqliteDocumentStore::ExpiredDocuments(int64_t created_before_ms,
+                                                                        size_t limit) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "SELECT id FROM documents WHERE created_at < ? AND legal_hold = 0 "
+      "ORDER BY created_at, id LIMIT ?");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, created_before_ms).Bind(2, static_cast<int64_t>(limit));
+  std::vector<DocumentId> out;
+  SG_RETURN_IF_ERROR((*st)->Each([&](const Statement& s) { out.push_back(s.Int(0)); }));
+  return out;
+}
+
+StatusOr<store::ContentRetentionStats> SqliteDocumentStore::RetentionStats(int64_t cutoff_ms) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare(
+      "SELECT count(*), coalesce(min(created_at), 0), "
+      "coalesce(sum(created_at < ?1 AND legal_hold = 0), 0), coalesce(sum(legal_hold), 0) "
+      "FROM documents");
+  if (!st.ok()) return st.status();
+  (*st)->Bind(1, cutoff_ms);
+  store::ContentRetentionStats out;
+  StatusOr<bool> row = (*st)->One([&](const Statement& s) {
+    out = {s.Int(0), s.Int(1), s.Int(2), s.Int(3)};
+  });
+  if (!row.ok()) return row.status();
+  return out;
+}
+
+Status SqliteDocumentStore::ForEachBlobPath(const std::function<void(const std::string&)>& fn) {
+  StatusOr<ReaderPool::Lease> conn = db_->readers().Acquire();
+  if (!conn.ok()) return conn.status();
+  StatusOr<Statement*> st = (*conn)->Prepare("SELECT blob_path FROM documents");
+  if (!st.ok()) return st.status();
+  return (*st)->Each([&](const Statement& s) { fn(s.Text(0)); });
 }
 
 }  // namespace scriptgen::sqlite

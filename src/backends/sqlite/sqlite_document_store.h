@@ -30,6 +30,7 @@ class SqliteDocumentStore final : public store::DocumentStore {
       const std::function<StatusOr<int64_t>(store::WriteTx&, store::DocumentId)>& enqueue_job)
       override;
   StatusOr<store::Document> Get(store::DocumentId id) override;
+  Status CheckExists(store::WriteTx& tx, store::DocumentId id) override;
   StatusOr<store::Document> FindByJob(int64_t job_id) override;
   StatusOr<std::vector<store::Document>> List(
       store::DocumentId after_id, size_t limit,
@@ -56,6 +57,11 @@ class SqliteDocumentStore final : public store::DocumentStore {
   StatusOr<std::vector<store::DocumentId>> DocumentsOfSubject(
       const std::string& subject_id) override;
   StatusOr<store::SubjectFootprint> FootprintOfSubject(const std::string& subject_id) override;
+  Status SetLegalHold(store::DocumentId id, bool hold) override;
+  StatusOr<std::vector<store::DocumentId>> ExpiredDocuments(int64_t created_before_ms,
+                                                            size_t limit) override;
+  StatusOr<store::ContentRetentionStats> RetentionStats(int64_t cutoff_ms) override;
+  Status ForEachBlobPath(const std::function<void(const std::string&)>& fn) override;
 
  private:
   Database* const db_;
