@@ -48,6 +48,19 @@ def matrix(ids):
         ("DELETE", "/v1/admin/tokens/{id}", "/v1/admin/tokens/tok_0000000000000000", None,
          (403, 403, 404)),
         ("GET", "/v1/admin/routes", "/v1/admin/routes", None, (403, 403, 200)),
+        # governance: invalid bodies and unknown ids, so the matrix never erases or sweeps
+        ("POST", "/v1/admin/erase", "/v1/admin/erase", b'{"subject_id":"s9"}', (403, 403, 400)),
+        ("POST", "/analytics/erase", "/analytics/erase", b'{"subject_id":"s9"}', (403, 403, 400)),
+        ("GET", "/v1/admin/erase/{id}", "/v1/admin/erase/era_0000000000000000", None,
+         (403, 403, 404)),
+        ("GET", "/v1/admin/signing-key", "/v1/admin/signing-key", None, (403, 403, 200)),
+        ("POST", "/v1/admin/retention/run", "/v1/admin/retention/run", b'{"as_of":"never"}',
+         (403, 403, 400)),
+        ("GET", "/v1/admin/compliance-report", "/v1/admin/compliance-report", None,
+         (403, 403, 200)),
+        ("PUT", "/v1/documents/{id}/legal-hold", "/v1/documents/doc_999999/legal-hold",
+         b'{"hold":true}', (403, 403, 404)),
+        ("POST", "/v1/admin/doctor", "/v1/admin/doctor", b'{"fix":false}', (403, 403, 200)),
     ]
 
 
