@@ -58,43 +58,31 @@ bool IsValidLabelName(std::string_view name) {
   return std::all_of(name.begin(), name.end(), IsNameChar);
 }
 
-std::string EscapeLabelValue(std::string_view v) {
+// The exposition format escapes backslash and newline in HELP text, and also the double quote in
+// label values.
+std::string Escape(std::string_view v, bool quotes) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
     }
   }
   return out;
 }
 
+std::string EscapeLabelValue(std::string_view v) {
+  return Escape(v, /*quotes=*/true);
+}
+
 std::string EscapeHelp(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return Escape(v, /*quotes=*/false);
 }
 
 std::string FormatValue(double v) {
