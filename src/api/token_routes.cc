@@ -34,7 +34,7 @@ StatusOr<std::string> OptionalString(const boost::json::object& body, std::strin
   return std::string(v->as_string().c_str(), v->as_string().size());
 }
 
-http::Response Create(const ApiServices& s, http::Request& req) {
+http::Response Create(const ApiServices& s, http::Request& req, const auth::Principal& who) {
   StatusOr<boost::json::object> body = ParseJsonObject(req.body);
   if (!body.ok()) return http::ErrorResponse(body.status());
   StatusOr<std::string> role_name = OptionalString(*body, "role");
@@ -50,7 +50,7 @@ http::Response Create(const ApiServices& s, http::Request& req) {
   if (!note.ok()) return http::ErrorResponse(note.status());
   StatusOr<std::optional<std::chrono::milliseconds>> expires = ExpiresIn(*body);
   if (!expires.ok()) return http::ErrorResponse(expires.status());
-  StatusOr<auth::CreatedToken> t = s.access->Create(*role, *subject, *expires, *note);
+  StatusOr<auth::CreatedToken> t = s.access->Create(*role, *subject, *expires, *note, who.token_id);
   if (!t.ok()) return http::ErrorResponse(t.status());
   boost::json::object out = TokenJson(t->record, SystemClock::Get()->NowMs());
   out["token"] = t->token;
@@ -61,7 +61,7 @@ http::Response Create(const ApiServices& s, http::Request& req) {
 
 void AddTokenRoutes(RouteTable& routes, const ApiServices& s) {
   routes.Add("POST", "/v1/admin/tokens", Access::kAdmin,
-             [s](http::Request& req, const auth::Principal&) { return Create(s, req); });
+             [s](http::Request& req, const auth::Principal& who) { return Create(s, req, who); });
   routes.Add("GET", "/v1/admin/tokens", Access::kAdmin,
              [s](http::Request&, const auth::Principal&) {
                StatusOr<std::vector<store::TokenRecord>> list = s.access->List();
@@ -72,9 +72,11 @@ void AddTokenRoutes(RouteTable& routes, const ApiServices& s) {
                return Json(200, {{"tokens", std::move(out)}});
              });
   routes.Add("DELETE", "/v1/admin/tokens/{id}", Access::kAdmin,
-             [s](http::Request& req, const auth::Principal&) {
+             [s](http::Request& req, const auth::Principal& who) {
                const std::string& id = req.path_params.at("id");
-               if (Status r = s.access->Revoke(id); !r.ok()) return http::ErrorResponse(r);
+               if (Status r = s.access->Revoke(id, who.token_id); !r.ok()) {
+                 return http::ErrorResponse(r);
+               }
                return Json(200, {{"id", id}, {"revoked", true}});
              });
 }

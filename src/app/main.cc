@@ -81,6 +81,16 @@ int main(int argc, char** argv) {
       ->envname("SCRIPTGEN_RETENTION_DAYS")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
+  serve
+      ->add_option("--allowed-types", so.allowed_types,
+                   "Document types accepted (sniffed from content), comma separated; default: "
+                   "PDF, DOCX, HTML, Markdown, CSV, plain text")
+      ->delimiter(',')
+      ->envname("SCRIPTGEN_ALLOWED_TYPES")
+      ->check(
+          CLI::IsMember({"text/plain", "text/markdown", "text/html", "text/csv", "application/pdf",
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml."
+                         "document"}));
   serve->add_option("--log-level", so.log_level, "debug, info, warn or error")
       ->envname("SCRIPTGEN_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -126,7 +126,9 @@ int RunServe(const ServeOptions& o) {
   if (!scrubber.ok()) return Fail("PII scrubber", scrubber.status());
   StatusOr<pii::SecretPolicy> secret_policy = pii::ParseSecretPolicy(o.secret_policy);
   if (!secret_policy.ok()) return Fail("--secret-policy", secret_policy.status());
-  const extract::FileSecurityValidator validator;
+  extract::ValidationOptions validation;
+  if (!o.allowed_types.empty()) validation.allowed_mime = o.allowed_types;
+  const extract::FileSecurityValidator validator(validation);
   StatusOr<std::string> audit_key =
       governance::LoadOrCreateKeyFile(governance::AuditKeyPath(data.string()));
   if (!audit_key.ok()) return Fail("audit key", audit_key.status());
@@ -155,7 +157,8 @@ int RunServe(const ServeOptions& o) {
   auto subject_hash = [key = *audit_key](const std::string& subject) {
     return governance::SubjectHash(key, subject);
   };
-  auth::AccessControlManager access(&tokens, token_key->value, admin_token->value);
+  auth::AccessControlManager access(&tokens, token_key->value, admin_token->value,
+                                    SystemClock::Get(), &audit);
   KeyedRateLimiter rate_limiter({.per_second = o.rate_limit_per_s, .burst = o.rate_limit_burst});
 
   StatusOr<std::unique_ptr<HashEmbedder>> embedder =

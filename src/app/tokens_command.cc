@@ -6,7 +6,10 @@
 #include "app/secrets.h"
 #include "auth/access_control.h"
 #include "backends/sqlite/database.h"
+#include "backends/sqlite/sqlite_audit_store.h"
 #include "backends/sqlite/sqlite_token_store.h"
+#include "governance/audit_chain.h"
+#include "governance/key_file.h"
 #include "util/time_format.h"
 
 namespace scriptgen::app {
@@ -36,7 +39,12 @@ int RunTokensCommand(const TokensCommandOptions& o) {
       sqlite::Database::Open((data / "scriptgen.db").string());
   if (!db.ok()) return Fail("database", db.status());
   sqlite::SqliteTokenStore store(db->get());
-  auth::AccessControlManager access(&store, key->value, /*admin_token=*/"");
+  StatusOr<std::string> audit_key =
+      governance::LoadOrCreateKeyFile(governance::AuditKeyPath(data.string()));
+  if (!audit_key.ok()) return Fail("audit key", audit_key.status());
+  sqlite::SqliteAuditStore audit(db->get(), governance::MakeChainHasher(*audit_key));
+  auth::AccessControlManager access(&store, key->value, /*admin_token=*/"", SystemClock::Get(),
+                                    &audit);
 
   if (o.action == "create") {
     std::optional<auth::Role> role = auth::ParseRole(o.role);
@@ -47,7 +55,7 @@ int RunTokensCommand(const TokensCommandOptions& o) {
       if (!d.ok()) return Fail("--expires", d.status());
       expires = *d;
     }
-    StatusOr<auth::CreatedToken> t = access.Create(*role, o.subject, expires, o.note);
+    StatusOr<auth::CreatedToken> t = access.Create(*role, o.subject, expires, o.note, "cli");
     if (!t.ok()) return Fail("create", t.status());
     if (o.json) {
       std::printf("{\"id\":\"%s\",\"token\":\"%s\"}\n", t->record.id.c_str(), t->token.c_str());
@@ -77,7 +85,7 @@ int RunTokensCommand(const TokensCommandOptions& o) {
     return 0;
   }
   if (o.action == "revoke") {
-    if (Status s = access.Revoke(o.id); !s.ok()) return Fail("revoke", s);
+    if (Status s = access.Revoke(o.id, "cli"); !s.ok()) return Fail("revoke", s);
     std::printf("revoked %s\n", o.id.c_str());
     return 0;
   }

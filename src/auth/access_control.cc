@@ -93,11 +93,13 @@ StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 }
 
 AccessControlManager::AccessControlManager(store::TokenStore* tokens, std::string hash_key,
-                                           std::string admin_token, const Clock* clock)
+                                           std::string admin_token, const Clock* clock,
+                                           store::AuditStore* audit)
     : tokens_(tokens),
       hash_key_(std::move(hash_key)),
       admin_token_(std::move(admin_token)),
-      clock_(clock) {}
+      clock_(clock),
+      audit_(audit) {}
 
 std::string AccessControlManager::HashToken(std::string_view token) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -109,7 +111,7 @@ std::string AccessControlManager::HashToken(std::string_view token) const {
 
 StatusOr<CreatedToken> AccessControlManager::Create(
     Role role, const std::string& subject_id, std::optional<std::chrono::milliseconds> expires_in,
-    const std::string& note) {
+    const std::string& note, const std::string& actor) {
   if (role == Role::kAdmin && !subject_id.empty()) {
     return InvalidArgument("admin tokens are not bound to a subject; leave subject_id out");
   }
@@ -141,6 +143,11 @@ StatusOr<CreatedToken> AccessControlManager::Create(
   r.created_ms = clock_->NowMs();
   r.expires_ms = expires_in ? r.created_ms + expires_in->count() : 0;
   SG_RETURN_IF_ERROR(tokens_->Insert(r));
+  if (audit_ != nullptr) {
+    StatusOr<store::AuditEntry> e =
+        audit_->Append({actor, "token.create", r.id, "{\"role\":\"" + r.role + "\"}", 0});
+    if (!e.ok()) return e.status();
+  }
   return out;
 }
 
@@ -148,8 +155,10 @@ StatusOr<std::vector<store::TokenRecord>> AccessControlManager::List() {
   return tokens_->List();
 }
 
-Status AccessControlManager::Revoke(const std::string& token_id) {
-  return tokens_->Revoke(token_id, clock_->NowMs());
+Status AccessControlManager::Revoke(const std::string& token_id, const std::string& actor) {
+  SG_RETURN_IF_ERROR(tokens_->Revoke(token_id, clock_->NowMs()));
+  if (audit_ == nullptr) return Status::Ok();
+  return audit_->Append({actor, "token.revoke", token_id, "{}", 0}).status();
 }
 
 StatusOr<Principal> AccessControlManager::Authenticate(std::string_view bearer) {

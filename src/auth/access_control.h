@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "auth/principal.h"
+#include "store/audit_store.h"
 #include "store/token_store.h"
 #include "util/clock.h"
 #include "util/status.h"
@@ -39,16 +40,17 @@ class AccessControlManager {
  public:
   // hash_key: at least 32 bytes of secret key material. admin_token: the bootstrap admin token
   // (empty: none).
+  // audit (optional): token creations and revocations are recorded there (ids and roles only).
   AccessControlManager(store::TokenStore* tokens, std::string hash_key, std::string admin_token,
-                       const Clock* clock = SystemClock::Get());
+                       const Clock* clock = SystemClock::Get(), store::AuditStore* audit = nullptr);
 
   // InvalidArgument: an admin token with a subject, a writer/reader token without one, a subject
   // longer than 255 bytes, or a lifetime outside 1 second..10 years.
   StatusOr<CreatedToken> Create(Role role, const std::string& subject_id,
                                 std::optional<std::chrono::milliseconds> expires_in,
-                                const std::string& note = "");
+                                const std::string& note = "", const std::string& actor = "admin");
   StatusOr<std::vector<store::TokenRecord>> List();
-  Status Revoke(const std::string& token_id);
+  Status Revoke(const std::string& token_id, const std::string& actor = "admin");
 
   // The principal a bearer token stands for; Unauthenticated (with the reason: unknown, expired,
   // revoked) otherwise.
@@ -62,6 +64,7 @@ class AccessControlManager {
   const std::string hash_key_;
   const std::string admin_token_;
   const Clock* const clock_;
+  store::AuditStore* const audit_;
 };
 
 // "30d", "12h", "15m", "90s" -> duration; InvalidArgument otherwise.
