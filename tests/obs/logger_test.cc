@@ -181,10 +181,11 @@ TEST(LoggerTest, SecretFieldsAreRedacted) {
                     {"api_key", "sk-live-123"},
                     {"Admin-Token", "t0ps3cr3t"},
                     {"db_password", "hunter2"},
-                    {"client_secret", 42},
+                    {"client_secret", 9876543210123},
                     {"route", "/v1/search"}});
   const std::string& line = cap.lines.at(0);
-  for (const char* secret : {"abc.def.ghi", "sk-live-123", "t0ps3cr3t", "hunter2", "42"}) {
+  for (const char* secret :
+       {"abc.def.ghi", "sk-live-123", "t0ps3cr3t", "hunter2", "9876543210123"}) {
     EXPECT_EQ(line.find(secret), std::string::npos) << secret << " leaked: " << line;
   }
   auto obj = Parse(line);
