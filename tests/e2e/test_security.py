@@ -68,7 +68,7 @@ class SecurityTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         # A low rate limit so the rate-limit test needs few requests; the other tests stay below it.
-        cls.server = Server(extra_args=["--rate-limit", "200", "--rate-burst", "400"]).start()
+        cls.server = Server(extra_args=["--rate-limit", "50", "--rate-burst", "100"]).start()
         cls.tokens = []  # every secret made, to check none reaches the log
         cls.reader = cls.make("reader", "s1")
         cls.writer = cls.make("writer", "s1")
