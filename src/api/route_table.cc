@@ -5,6 +5,7 @@
 
 #include "auth/access_control.h"
 #include "obs/logger.h"
+#include "obs/service_metrics.h"
 #include "obs/trace_context.h"
 #include "util/rate_limiter.h"
 
@@ -113,6 +114,22 @@ void LogRequest(const http::Request& req, const std::string& pattern, int status
            {"remote", req.remote_address}});
 }
 
+// Counts a /v1 request in http_requests_in_flight while its handler runs.
+class InFlight {
+ public:
+  explicit InFlight(obs::ServiceMetrics* m) : m_(m) {
+    if (m_ != nullptr) m_->http_requests_in_flight.Add(1);
+  }
+  ~InFlight() {
+    if (m_ != nullptr) m_->http_requests_in_flight.Add(-1);
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  obs::ServiceMetrics* const m_;
+};
+
 }  // namespace
 
 std::string_view AccessLevelName(Access access) {
@@ -130,6 +147,7 @@ void RouteTable::Add(std::string method, std::string pattern, Access access, Aut
         const obs::RequestIds ids = IdsOf(req);
         obs::ScopedLogContext scope(ids.LogContext(), obs::ScopedLogContext::Mode::kReplace);
         std::variant<auth::Principal, http::Response> admitted = Admit(services, req, access);
+        InFlight in_flight(services.metrics);
         http::Response r;
         std::string token_id;
         if (auto* refused = std::get_if<http::Response>(&admitted)) {

@@ -1,15 +1,13 @@
-// A generated secret is written with O_EXCL and mode 0600 and fsync'ed before use, so two
-// processes starting at once cannot end up with different secrets (the loser reads the winner's).
+// A generated secret is created atomically (governance::CreateSecretFile: temporary file, fsync,
+// link into place, mode 0600), so two processes starting at once agree on one secret.
 #include "app/secrets.h"
 
-#include <fcntl.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+
+#include "governance/key_file.h"
 
 namespace scriptgen::app {
 namespace {
@@ -65,20 +63,15 @@ StatusOr<Secret> LoadOrCreateSecret(const SecretSpec& spec) {
 
   StatusOr<std::string> fresh = RandomHex(32);
   if (!fresh.ok()) return fresh.status();
-  const int fd = ::open(spec.data_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {  // another process created it first: use theirs
-      StatusOr<std::string> theirs = ReadSecretFile(spec.data_file, spec.min_length);
-      if (!theirs.ok()) return theirs.status();
-      return Secret{*theirs, false, "file " + spec.data_file};
-    }
-    return Unavailable("cannot create " + spec.data_file);
+  // Written under a temporary name and linked into place: a process starting at the same moment
+  // either wins or reads the complete winner, never an empty or half-written file.
+  StatusOr<bool> created = governance::CreateSecretFile(spec.data_file, *fresh + "\n");
+  if (!created.ok()) return created.status();
+  if (!*created) {
+    StatusOr<std::string> theirs = ReadSecretFile(spec.data_file, spec.min_length);
+    if (!theirs.ok()) return theirs.status();
+    return Secret{*theirs, false, "file " + spec.data_file};
   }
-  const std::string line = *fresh + "\n";
-  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return Unavailable("cannot write " + spec.data_file);
   return Secret{*fresh, true, "file " + spec.data_file};
 }
 

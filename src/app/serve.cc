@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "app/counted_audit_store.h"
 #include "app/job_telemetry.h"
 #include "app/periodic_task.h"
 #include "app/secrets.h"
@@ -152,7 +153,8 @@ int RunServe(const ServeOptions& o) {
   sqlite::SqliteStepStore steps(db->get());
   fs::FsBlobStore blobs((data / "blobs").string());
   sqlite::SqliteTokenStore tokens(db->get());
-  sqlite::SqliteAuditStore audit(db->get(), governance::MakeChainHasher(*audit_key));
+  sqlite::SqliteAuditStore sqlite_audit(db->get(), governance::MakeChainHasher(*audit_key));
+  CountedAuditStore audit(&sqlite_audit, &metrics.audit_entries_total);
   sqlite::SqliteEraseStore erases(db->get());
   auto subject_hash = [key = *audit_key](const std::string& subject) {
     return governance::SubjectHash(key, subject);

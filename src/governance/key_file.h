@@ -10,8 +10,8 @@
 // starting at once agree on one key (the loser reads the winner's), and no reader ever sees a
 // half-written key file, even after a crash.
 //
-// (This duplicates the idea of app::LoadOrCreateSecret, which governance cannot use: app is the top
-// layer. A shared home in util/ would serve both.)
+// app::LoadOrCreateSecret (tokens and other server secrets) creates its files through
+// CreateSecretFile too.
 #pragma once
 
 #include <string>
