@@ -397,7 +397,6 @@ const Rule kRules[] = {
 #undef SG_HOST_LABELS
 #undef SG_URL_PATH
 
-
 }  // namespace
 
 PiiDetector::PiiDetector(DetectorOptions options) : options_(options) {
