@@ -5,6 +5,7 @@
 #include "app/serve.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <thread>
@@ -100,6 +101,9 @@ sigset_t BlockStopSignals() {
 
 int RunServe(const ServeOptions& o) {
   const sigset_t stop_signals = BlockStopSignals();
+  // Everything the server creates (database, WAL, blobs, staged uploads, keys) holds user data or
+  // secrets: readable by the service account only.
+  ::umask(077);
   obs::Logger& log = obs::Logger::Global();
   std::optional<obs::LogLevel> level = obs::ParseLogLevel(o.log_level);
   if (!level) return Fail("--log-level", InvalidArgument("must be debug, info, warn or error"));

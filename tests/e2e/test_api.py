@@ -36,6 +36,19 @@ class ApiTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
+    def test_data_files_are_private_to_the_service_account(self):
+        s = self.server
+        status, r = s.upload("private.txt", b"Only the service account may read this file.")
+        self.assertEqual(status, 202)
+        s.wait_job(r["job_id"])
+        for dirpath, dirnames, names in os.walk(s.data_dir):
+            for name in names + dirnames:
+                path = os.path.join(dirpath, name)
+                if name == "server.log":
+                    continue  # made by the test harness, not the server
+                mode = os.stat(path).st_mode & 0o777
+                self.assertEqual(mode & 0o077, 0, f"{path} is mode {oct(mode)}")
+
     def test_upload_watch_search_delete(self):
         s = self.server
         word = unique_word()
