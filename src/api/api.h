@@ -44,6 +44,9 @@ class ProgressBus;
 namespace search {
 class SearchService;
 }
+namespace versioning {
+class EmbedVersionService;
+}
 }  // namespace scriptgen
 
 namespace scriptgen::api {
@@ -59,7 +62,11 @@ struct ApiServices {
   governance::EraseService* erase = nullptr;  // null: no governance routes
   const governance::SigningKey* signing_key = nullptr;
   governance::RetentionService* retention = nullptr;
+  versioning::EmbedVersionService* versions = nullptr;  // null: no embed_version routes
   std::function<StatusOr<governance::OrphanReport>(bool fix)> find_orphans;
+  // Called before an upload is accepted: a non-OK status (Unavailable: the queue is too deep)
+  // refuses it. Empty: always admitted.
+  std::function<Status()> admit_upload;
   // For /readyz: empty string when ready, else what is not ready yet.
   std::function<std::string()> not_ready_reason;
 };

@@ -79,7 +79,16 @@ void AddDocumentRoutes(RouteTable& routes, const ApiServices& s, const ApiOption
   upload_options.max_body_bytes = o.max_upload_bytes;
   routes.Add(
       "POST", "/v1/documents", Access::kWrite,
-      [s, o](http::Request& req, const auth::Principal& who) { return Upload(s, o, req, who); },
+      [s, o](http::Request& req, const auth::Principal& who) {
+        // Back-pressure: over the queue-depth limit new work is refused before anything is
+        // stored; reads go on. 503 with Retry-After, which `scriptgen ingest` honours.
+        if (s.admit_upload) {
+          if (Status admitted = s.admit_upload(); !admitted.ok()) {
+            return http::ErrorResponse(admitted);
+          }
+        }
+        return Upload(s, o, req, who);
+      },
       upload_options);
 
   routes.Add(

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <memory>
 
+#include "api/openapi_document.h"
 #include "api/routes_internal.h"
 #include "obs/metrics.h"
 #include "obs/service_metrics.h"
@@ -44,6 +45,10 @@ http::Router BuildRouter(const ApiServices& s, const ApiOptions& o,
     if (!reason.empty()) return Json(503, {{"status", "not_ready"}, {"reason", reason}});
     return Json(200, {{"status", "ready"}});
   });
+  // The API description, public like the probes: it holds no data.
+  router.Add("GET", "/openapi.json", [](http::Request&) {
+    return http::JsonResponse(200, std::string(OpenApiDocument()));
+  });
   RouteTable routes(router, s);
   AddMetricsRoute(router, routes, s, o);
   AddDocumentRoutes(routes, s, o);
@@ -52,6 +57,7 @@ http::Router BuildRouter(const ApiServices& s, const ApiOptions& o,
   AddSearchRoutes(routes, s);
   AddTokenRoutes(routes, s);
   AddGovernanceRoutes(routes, s);
+  AddEmbedVersionRoutes(routes, s);
   // Last, so it lists every route above (and itself).
   auto listed = std::make_shared<std::vector<RoutePolicy>>();
   routes.Add(

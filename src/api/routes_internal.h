@@ -15,6 +15,7 @@ void AddDlqRoutes(RouteTable& routes, const ApiServices& s);
 void AddSearchRoutes(RouteTable& routes, const ApiServices& s);
 void AddTokenRoutes(RouteTable& routes, const ApiServices& s);
 void AddGovernanceRoutes(RouteTable& routes, const ApiServices& s);
+void AddEmbedVersionRoutes(RouteTable& routes, const ApiServices& s);
 
 http::Response Json(int status, const boost::json::object& body);
 

@@ -7,6 +7,7 @@
 
 #include "app/bench_queue.h"
 #include "app/governance_cli.h"
+#include "app/migrate_command.h"
 #include "app/serve.h"
 #include "app/tokens_command.h"
 #include "client/commands.h"
@@ -20,35 +21,33 @@ int main(int argc, char** argv) {
 
   scriptgen::app::ServeOptions so;
   auto* serve = app.add_subcommand("serve", "Run the HTTP API and the workers (embedded backends)");
+  auto* worker = app.add_subcommand(
+      "worker",
+      "Run workers only, against a shared queue (--queue redis://...) and data directory");
+  for (CLI::App* cmd : {serve, worker}) {
+    cmd->add_option("--queue", so.queue,
+                    "Job queue: empty for the embedded one, or redis://[user:pass@]host:port/db, "
+                    "rediss://... (TLS; password also from SCRIPTGEN_REDIS_PASSWORD[_FILE])")
+        ->envname("SCRIPTGEN_QUEUE");
+  }
+  serve
+      ->add_option("--role", so.role,
+                   "all: API and workers; api: API only (workers run as `scriptgen worker`)")
+      ->envname("SCRIPTGEN_ROLE")
+      ->check(CLI::IsMember({"all", "api"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-queue-depth", so.max_queue_depth,
+                   "Waiting jobs beyond which uploads get 503 + Retry-After (0: no limit)")
+      ->envname("SCRIPTGEN_MAX_QUEUE_DEPTH")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}))
+      ->capture_default_str();
   serve->add_option("--listen", so.listen, "Address to listen on (host:port)")
       ->envname("SCRIPTGEN_LISTEN")
       ->capture_default_str();
-  serve->add_option("--data-dir", so.data_dir, "Directory for the database and uploaded files")
-      ->envname("SCRIPTGEN_DATA_DIR")
-      ->capture_default_str();
-  serve->add_option("--workers", so.workers, "Worker threads (0: two per core, at least 4)")
-      ->envname("SCRIPTGEN_WORKERS")
-      ->check(CLI::Range(0, 1024));
   serve->add_option("--max-upload-mb", so.max_upload_mb, "Largest accepted upload, in MiB")
       ->envname("SCRIPTGEN_MAX_UPLOAD_MB")
       ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  serve
-      ->add_option("--durable-worker", so.durable_worker,
-                   "true: jobs go through the durable queue; false: in-process, not persisted")
-      ->envname("USE_DURABLE_WORKER")
-      ->capture_default_str();
-  serve->add_option("--embed-dim", so.embed_dimension, "Dimension of the default hash embedder")
-      ->envname("SCRIPTGEN_EMBED_DIM")
-      ->check(CLI::Range(8, 4096))
-      ->capture_default_str();
-  serve->add_option("--chunk-chars", so.chunk_chars, "Target chunk size in characters")
-      ->envname("SCRIPTGEN_CHUNK_CHARS")
-      ->check(CLI::Range(50, 100000))
-      ->capture_default_str();
-  serve->add_option("--chunk-overlap", so.chunk_overlap, "Chunk overlap in characters")
-      ->envname("SCRIPTGEN_CHUNK_OVERLAP")
-      ->check(CLI::Range(0, 50000))
       ->capture_default_str();
   serve
       ->add_option("--rate-limit", so.rate_limit_per_s,
@@ -82,25 +81,74 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
   serve
-      ->add_option("--allowed-types", so.allowed_types,
-                   "Document types accepted (sniffed from content), comma separated; default: "
-                   "PDF, DOCX, HTML, Markdown, CSV, plain text")
-      ->delimiter(',')
-      ->envname("SCRIPTGEN_ALLOWED_TYPES")
-      ->check(
-          CLI::IsMember({"text/plain", "text/markdown", "text/html", "text/csv", "application/pdf",
-                         "application/vnd.openxmlformats-officedocument.wordprocessingml."
-                         "document"}));
-  serve->add_option("--log-level", so.log_level, "debug, info, warn or error")
-      ->envname("SCRIPTGEN_LOG_LEVEL")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
-      ->capture_default_str();
-  serve
       ->add_option("--metrics-access", so.metrics_access,
                    "GET /metrics: open (no token), token (admin token) or off")
       ->envname("SCRIPTGEN_METRICS_ACCESS")
       ->check(CLI::IsMember({"open", "token", "off"}))
       ->capture_default_str();
+
+  // Options of every process that runs pipelines: `serve` and `scriptgen worker`.
+  for (CLI::App* cmd : {serve, worker}) {
+    cmd->add_option("--data-dir", so.data_dir, "Directory for the database and uploaded files")
+        ->envname("SCRIPTGEN_DATA_DIR")
+        ->capture_default_str();
+    cmd->add_option("--workers", so.workers, "Worker threads (0: two per core, at least 4)")
+        ->envname("SCRIPTGEN_WORKERS")
+        ->check(CLI::Range(0, 1024));
+    cmd->add_option("--durable-worker", so.durable_worker,
+                    "true: jobs go through the durable queue; false: in-process, not persisted")
+        ->envname("USE_DURABLE_WORKER")
+        ->capture_default_str();
+    cmd->add_option("--embed-provider", so.embed_provider, "Embedding provider: hash or openai")
+        ->envname("SCRIPTGEN_EMBED_PROVIDER")
+        ->check(CLI::IsMember({"hash", "openai"}))
+        ->capture_default_str();
+    cmd->add_option(
+           "--embed-url", so.embed_url,
+           "Base URL of an OpenAI-compatible embedding API, e.g. https://api.openai.com/v1 "
+           "(the key comes from SCRIPTGEN_EMBED_API_KEY or SCRIPTGEN_EMBED_API_KEY_FILE)")
+        ->envname("SCRIPTGEN_EMBED_URL");
+    cmd->add_option("--embed-model", so.embed_model, "Embedding model name (openai provider)")
+        ->envname("SCRIPTGEN_EMBED_MODEL");
+    cmd->add_option("--embed-dim", so.embed_dimension, "Dimension of the embedding vectors")
+        ->envname("SCRIPTGEN_EMBED_DIM")
+        ->check(CLI::Range(8, 4096))
+        ->capture_default_str();
+    cmd->add_option("--max-attempts", so.max_attempts,
+                    "Tries per job (retries after 1, 5, 25, 125 s) before it is dead-lettered")
+        ->envname("SCRIPTGEN_MAX_ATTEMPTS")
+        ->check(CLI::Range(1, 20))
+        ->capture_default_str();
+    cmd->add_option("--chunk-chars", so.chunk_chars, "Target chunk size in characters")
+        ->envname("SCRIPTGEN_CHUNK_CHARS")
+        ->check(CLI::Range(50, 100000))
+        ->capture_default_str();
+    cmd->add_option("--chunk-overlap", so.chunk_overlap, "Chunk overlap in characters")
+        ->envname("SCRIPTGEN_CHUNK_OVERLAP")
+        ->check(CLI::Range(0, 50000))
+        ->capture_default_str();
+    cmd->add_option("--allowed-types", so.allowed_types,
+                    "Document types accepted (sniffed from content), comma separated; default: "
+                    "PDF, DOCX, HTML, Markdown, CSV, plain text")
+        ->delimiter(',')
+        ->envname("SCRIPTGEN_ALLOWED_TYPES")
+        ->check(CLI::IsMember({"text/plain", "text/markdown", "text/html", "text/csv",
+                               "application/pdf",
+                               "application/vnd.openxmlformats-officedocument.wordprocessingml."
+                               "document"}));
+    cmd->add_option("--log-level", so.log_level, "debug, info, warn or error")
+        ->envname("SCRIPTGEN_LOG_LEVEL")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    cmd->add_option("--pii-policy", so.pii_policy,
+                    "Per-kind PII operator, e.g. email=mask,phone=pseudonym (default: <KIND> "
+                    "placeholders)")
+        ->envname("SCRIPTGEN_PII_POLICY");
+    cmd->add_option("--secret-policy", so.secret_policy, "Secrets in documents: redact or refuse")
+        ->envname("SCRIPTGEN_SECRET_POLICY")
+        ->check(CLI::IsMember({"redact", "refuse"}))
+        ->capture_default_str();
+  }
 
   scriptgen::app::TokensCommandOptions tk;
   auto* tokens = app.add_subcommand("tokens", "Manage API tokens in a data directory");
@@ -121,16 +169,6 @@ int main(int argc, char** argv) {
   tokens_revoke->add_option("id", tk.id, "Token id (tok_...)")->required();
   // --data-dir may also follow the action: `scriptgen tokens ls --data-dir var`.
   for (CLI::App* action : {tokens_create, tokens_ls, tokens_revoke}) action->fallthrough();
-
-  serve
-      ->add_option("--pii-policy", so.pii_policy,
-                   "Per-kind PII operator, e.g. email=mask,phone=pseudonym (default: <KIND> "
-                   "placeholders)")
-      ->envname("SCRIPTGEN_PII_POLICY");
-  serve->add_option("--secret-policy", so.secret_policy, "Secrets in documents: redact or refuse")
-      ->envname("SCRIPTGEN_SECRET_POLICY")
-      ->check(CLI::IsMember({"redact", "refuse"}))
-      ->capture_default_str();
 
   auto* pii = app.add_subcommand("pii", "Find or scrub personal data in text (UTF-8)");
   pii->require_subcommand(1);
@@ -169,6 +207,23 @@ int main(int argc, char** argv) {
       ->envname("SCRIPTGEN_DATA_DIR")
       ->capture_default_str();
 
+  scriptgen::app::MigrateOptions mo;
+  auto* migrate = app.add_subcommand("migrate", "The database schema version: status, up, down");
+  migrate->require_subcommand(1);
+  auto* migrate_status = migrate->add_subcommand("status", "Schema version and each migration");
+  auto* migrate_up = migrate->add_subcommand("up", "Apply pending migrations (or up to --to N)");
+  auto* migrate_down = migrate->add_subcommand(
+      "down", "Undo migrations down to --to N (drops their data; stop the server first)");
+  for (CLI::App* sub : {migrate_status, migrate_up, migrate_down}) {
+    sub->add_option("--data-dir", mo.data_dir, "Data directory of the server")
+        ->envname("SCRIPTGEN_DATA_DIR")
+        ->capture_default_str();
+  }
+  migrate_up->add_option("--to", mo.to, "Target schema version")->check(CLI::NonNegativeNumber);
+  migrate_down->add_option("--to", mo.to, "Target schema version")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+
   auto* bench = app.add_subcommand("bench", "Built-in benchmarks");
   bench->require_subcommand(1);
   scriptgen::app::QueueBenchOptions qb;
@@ -180,6 +235,15 @@ int main(int argc, char** argv) {
   bench_queue->add_option("--prefetch", qb.prefetch, "Jobs claimed ahead of the workers")
       ->check(CLI::Range(0, 100000));
   bench_queue->add_option("--data-dir", qb.data_dir, "Use this directory (default: a temp dir)");
+  bench_queue->add_option("--backend", qb.backend,
+                          "Queue to measure: empty for the embedded SQLite queue, or "
+                          "redis://host:port/db (no-op jobs end to end through Redis)");
+  bench_queue->add_flag("--redis-events", qb.redis_events,
+                        "Redis backend: publish job events through Redis too (as `serve` does)");
+  bench_queue
+      ->add_option("--rate", qb.rate,
+                   "Also measure enqueue-to-complete latency at this fixed rate (jobs/s)")
+      ->check(CLI::Range(0, 1'000'000));
   bool in_memory = false;
   bench_queue->add_flag("--in-memory", in_memory, "Use the non-durable in-memory queue");
 
@@ -188,6 +252,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (serve->parsed()) return scriptgen::app::RunServe(so);
+  if (worker->parsed()) return scriptgen::app::RunWorker(so);
   if (certificate_verify->parsed()) {
     const bool dir_given = certificate_verify->count("--data-dir") > 0;
     return scriptgen::app::RunCertificateVerify(
@@ -221,6 +286,9 @@ int main(int argc, char** argv) {
     tk.action = tokens_create->parsed() ? "create" : tokens_ls->parsed() ? "ls" : "revoke";
     return scriptgen::app::RunTokensCommand(tk);
   }
+  if (migrate_status->parsed()) return scriptgen::app::RunMigrateStatus(mo);
+  if (migrate_up->parsed()) return scriptgen::app::RunMigrateUp(mo);
+  if (migrate_down->parsed()) return scriptgen::app::RunMigrateDown(mo);
   if (client.parsed()) return client.Run();
   if (bench_queue->parsed()) {
     qb.durable = !in_memory;

@@ -7,24 +7,29 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
 #include "api/api.h"
 #include "app/counted_audit_store.h"
+#include "app/embedders.h"
 #include "app/job_telemetry.h"
 #include "app/periodic_task.h"
 #include "app/secrets.h"
 #include "auth/access_control.h"
 #include "backends/fs/fs_blob_store.h"
+#include "backends/redis/redis_client.h"
+#include "backends/redis/redis_progress_bus.h"
+#include "backends/redis/redis_queue.h"
 #include "backends/sqlite/database.h"
 #include "backends/sqlite/sqlite_audit_store.h"
 #include "backends/sqlite/sqlite_document_store.h"
+#include "backends/sqlite/sqlite_embed_version_store.h"
 #include "backends/sqlite/sqlite_erase_store.h"
 #include "backends/sqlite/sqlite_queue.h"
 #include "backends/sqlite/sqlite_step_store.h"
 #include "backends/sqlite/sqlite_token_store.h"
-#include "embed/hash_embedder.h"
 #include "extract/file_security_validator.h"
 #include "governance/audit_chain.h"
 #include "governance/certificate.h"
@@ -43,8 +48,10 @@
 #include "obs/service_metrics.h"
 #include "pii/pii_scrubber.h"
 #include "pii/secret_scanner.h"
+#include "search/index_follower.h"
 #include "search/search_service.h"
 #include "util/rate_limiter.h"
+#include "versioning/embed_version_service.h"
 
 namespace scriptgen::app {
 namespace {
@@ -99,7 +106,34 @@ sigset_t BlockStopSignals() {
 
 }  // namespace
 
+bool IsRedisUrl(std::string_view url) {
+  return url.starts_with("redis://") || url.starts_with("rediss://");
+}
+
+std::string_view ProcessModeName(ProcessMode mode) {
+  switch (mode) {
+    case ProcessMode::kAll:
+      return "all";
+    case ProcessMode::kApi:
+      return "api";
+    case ProcessMode::kWorker:
+      return "worker";
+  }
+  return "all";
+}
+
 int RunServe(const ServeOptions& o) {
+  if (o.role != "all" && o.role != "api") {
+    return Fail("--role", InvalidArgument("must be all or api"));
+  }
+  return RunProcess(o, o.role == "api" ? ProcessMode::kApi : ProcessMode::kAll);
+}
+
+int RunWorker(const ServeOptions& o) {
+  return RunProcess(o, ProcessMode::kWorker);
+}
+
+int RunProcess(const ServeOptions& o, ProcessMode mode) {
   const sigset_t stop_signals = BlockStopSignals();
   // Everything the server creates (database, WAL, blobs, staged uploads, keys) holds user data or
   // secrets: readable by the service account only.
@@ -145,13 +179,43 @@ int RunServe(const ServeOptions& o) {
       sqlite::Database::Open((data / "scriptgen.db").string());
   if (!db.ok()) return Fail("cannot open the database", db.status());
 
-  jobs::MemoryProgressBus bus;
+  jobs::RetryPolicyOptions retry_options;
+  retry_options.max_attempts = o.max_attempts;
+  const jobs::RetryPolicy retry(retry_options);
+  // The queue and its progress bus: Redis (shared by every process of a deployment), the embedded
+  // SQLite queue, or the in-process one (USE_DURABLE_WORKER=false).
+  const bool redis_queue = IsRedisUrl(o.queue);
+  std::shared_ptr<redis::RedisPool> redis_pool;
+  std::unique_ptr<jobs::ProgressBus> bus;
   std::unique_ptr<jobs::JobQueue> queue;
-  if (o.durable_worker) {
-    queue = std::make_unique<sqlite::SqliteQueue>(db->get(), jobs::RetryPolicy(), &bus);
+  std::string queue_name;
+  if (redis_queue) {
+    StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(o.queue);
+    if (!endpoint.ok()) return Fail("--queue", endpoint.status());
+    redis_pool = std::make_shared<redis::RedisPool>(*endpoint, redis::RedisPoolOptions{.size = 16});
+    bus = std::make_unique<redis::RedisProgressBus>(redis_pool);
+    StatusOr<std::unique_ptr<redis::RedisQueue>> q =
+        redis::MakeRedisQueue(redis_pool, SystemClock::Get(), bus.get(), retry);
+    if (!q.ok()) return Fail("cannot reach the Redis queue " + endpoint->Describe(), q.status());
+    queue = std::move(*q);
+    queue_name = endpoint->Describe();
+  } else if (!o.queue.empty() && o.queue != "sqlite") {
+    return Fail("--queue", InvalidArgument("must be empty, sqlite, redis://... or rediss://..."));
   } else {
-    queue = std::make_unique<jobs::MemoryQueue>(jobs::RetryPolicy(), &bus);
+    bus = std::make_unique<jobs::MemoryProgressBus>();
+    if (o.durable_worker) {
+      queue = std::make_unique<sqlite::SqliteQueue>(db->get(), retry, bus.get());
+      queue_name = "durable SQLite";
+    } else {
+      queue = std::make_unique<jobs::MemoryQueue>(retry, bus.get());
+      queue_name = "in-memory";
+    }
   }
+  // Other processes run pipelines on the same data: this one follows their results (search index,
+  // embed_version changes) instead of producing all of them itself.
+  const bool shared_data = redis_queue || mode != ProcessMode::kAll;
+  const bool runs_http = mode != ProcessMode::kWorker;
+  const bool runs_workers = mode != ProcessMode::kApi;
   sqlite::SqliteDocumentStore documents(db->get());
   sqlite::SqliteTransactor transactor(db->get());
   sqlite::SqliteStepStore steps(db->get());
@@ -167,11 +231,36 @@ int RunServe(const ServeOptions& o) {
                                     SystemClock::Get(), &audit);
   KeyedRateLimiter rate_limiter({.per_second = o.rate_limit_per_s, .burst = o.rate_limit_burst});
 
-  StatusOr<std::unique_ptr<HashEmbedder>> embedder =
-      HashEmbedder::Create({.dimension = o.embed_dimension});
-  if (!embedder.ok()) return Fail("embedder", embedder.status());
-  search::SearchService search(&documents, embedder->get());
-  if (Status s = search.Load(); !s.ok()) return Fail("cannot load the search index", s);
+  // Embedders and search indexes of the registered embed_versions (R-G1).
+  // Ingest jobs spend much of their time waiting for commits (one per step) or the embedding
+  // provider, so twice as many threads as cores keeps the CPU busy; group commit lets their waits
+  // overlap.
+  const int threads = o.workers > 0
+                          ? o.workers
+                          : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  const EmbedConfig embed_config{.provider = o.embed_provider,
+                                 .model = o.embed_model,
+                                 .dimension = o.embed_dimension,
+                                 .url = o.embed_url,
+                                 .embedding_threads = static_cast<size_t>(threads)};
+  StatusOr<versioning::EmbedVersionSpec> configured = ConfiguredSpec(embed_config);
+  if (!configured.ok()) return Fail("embedding provider", configured.status());
+  StatusOr<EmbedderFactory> make_embedder = MakeEmbedderFactory(embed_config, &metrics);
+  if (!make_embedder.ok()) return Fail("embedding provider", make_embedder.status());
+  sqlite::SqliteEmbedVersionStore embed_versions(db->get());
+  search::SearchService search(&documents);
+  versioning::EmbedVersionService versions({.versions = &embed_versions,
+                                            .documents = &documents,
+                                            .transactor = &transactor,
+                                            .queue = queue.get(),
+                                            .search = runs_http ? &search : nullptr,
+                                            .audit = &audit,
+                                            .metrics = &metrics,
+                                            .log = &log,
+                                            .make_embedder = *make_embedder});
+  if (Status s = versions.Start(*configured); !s.ok()) {
+    return Fail("cannot load the embed_versions and search index", s);
+  }
 
   ChunkOptions chunking;
   chunking.target_chars = o.chunk_chars;
@@ -180,8 +269,8 @@ int RunServe(const ServeOptions& o) {
   ingest::IngestPipeline pipeline({.documents = &documents,
                                    .blobs = &blobs,
                                    .steps = &steps,
-                                   .embedder = embedder->get(),
-                                   .search = &search,
+                                   .embedders = versions.embedders(),
+                                   .search = runs_http ? &search : nullptr,
                                    .validator = &validator,
                                    .scrubber = &*scrubber,
                                    .metrics = &metrics},
@@ -189,13 +278,9 @@ int RunServe(const ServeOptions& o) {
   jobs::HandlerRegistry registry;
   (void)registry.Register(ingest::kIngestJobType,
                           [&pipeline](jobs::JobContext& ctx) { return pipeline.Run(ctx); });
-  // Ingest jobs spend much of their time waiting for commits (one per step), so twice as many
-  // threads as cores keeps the CPU busy; group commit lets their waits overlap.
-  const int threads = o.workers > 0
-                          ? o.workers
-                          : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   JobTelemetry telemetry(&metrics, &log);
-  jobs::WorkerPool pool(queue.get(), &registry, &bus, {.threads = threads, .observer = &telemetry});
+  jobs::WorkerPool pool(queue.get(), &registry, bus.get(),
+                        {.threads = threads, .observer = &telemetry});
   metrics.worker_threads.Set(threads);
   InstallCallbacks(metrics, queue.get(), &search, data / "scriptgen.db");
 
@@ -223,6 +308,9 @@ int RunServe(const ServeOptions& o) {
        .compact_store = [database] { return database->CheckpointAndTruncateWal(); }});
   (void)registry.Register(governance::kEraseJobType,
                           [&erase](jobs::JobContext& ctx) { return erase.RunJob(ctx); });
+  (void)registry.Register(versioning::kReindexJobType, [&versions](jobs::JobContext& ctx) {
+    return versions.RunReindexJob(ctx);
+  });
   governance::RetentionService retention(
       {.documents = &documents,
        .document_service = &document_service,
@@ -237,6 +325,7 @@ int RunServe(const ServeOptions& o) {
   };
   // Daily upkeep: the retention sweep and the orphan sweep (R-G2, R-G3).
   PeriodicTask upkeep(std::chrono::hours(24), [&] {
+    if (!runs_http) return;  // one sweeper per deployment: the API nodes
     StatusOr<governance::RetentionReport> r =
         retention.Run(SystemClock::Get()->NowMs(), "system:retention");
     if (!r.ok()) {
@@ -250,6 +339,9 @@ int RunServe(const ServeOptions& o) {
           static_cast<double>(SystemClock::Get()->NowMs()) / 1000);
       log.Info("retention sweep", {{"documents", r->documents_deleted}});
     }
+    if (Status purged = versions.PurgeRetired(); !purged.ok()) {
+      log.Error("purging vectors of retired embed_versions failed", {{"error", purged.ToString()}});
+    }
     StatusOr<governance::OrphanReport> orphans = find_orphans(/*fix=*/true);
     if (orphans.ok() &&
         orphans->removed + static_cast<int64_t>(orphans->missing_blobs.size()) > 0) {
@@ -257,11 +349,36 @@ int RunServe(const ServeOptions& o) {
                            {"documents_missing_their_file", orphans->missing_blobs.size()}});
     }
   });
-  pool.Start();  // every handler is registered
+  // Following the other processes: documents they made ready join this process's search index;
+  // embed_version changes made through another API node reach this process's embedders.
+  std::optional<search::IndexFollower> follower;
+  if (shared_data && runs_http) {
+    follower.emplace(&documents, &search, SystemClock::Get()->NowMs());
+  }
+  std::optional<PeriodicTask> follow_task;
+  if (shared_data) {
+    follow_task.emplace(
+        std::chrono::milliseconds(250),
+        [&, ticks = 0]() mutable {
+          if (follower) {
+            if (StatusOr<int> n = follower->Poll(); !n.ok()) {
+              log.Warn("index follower", {{"error", n.status().ToString()}});
+            }
+          }
+          if (++ticks % 20 == 0) {  // every 5 s
+            if (Status r = versions.Refresh(); !r.ok()) {
+              log.Warn("embed_version refresh", {{"error", r.ToString()}});
+            }
+          }
+          if (redis_pool) metrics.redis_connection_pool_size.Set(redis_pool->open_connections());
+        },
+        std::chrono::milliseconds(250));
+  }
+  if (runs_workers) pool.Start();  // every handler is registered
   api::ApiServices services;
   services.documents = &document_service;
   services.queue = queue.get();
-  services.bus = &bus;
+  services.bus = bus.get();
   services.search = &search;
   services.access = &access;
   services.rate_limiter = &rate_limiter;
@@ -269,10 +386,38 @@ int RunServe(const ServeOptions& o) {
   services.erase = &erase;
   services.signing_key = &*signing_key;
   services.retention = &retention;
+  services.versions = &versions;
   services.find_orphans = find_orphans;
+  // The queue depth for back-pressure, sampled every 500 ms rather than counted per upload.
+  std::atomic<int64_t> waiting_jobs{0};
+  std::optional<PeriodicTask> depth_task;
+  if (o.max_queue_depth > 0 && runs_http) {
+    depth_task.emplace(
+        std::chrono::milliseconds(500),
+        [&] {
+          if (StatusOr<jobs::QueueCounts> c = queue->Counts(); c.ok()) {
+            waiting_jobs = c->by_state[static_cast<int>(jobs::JobState::kQueued)] +
+                           c->by_state[static_cast<int>(jobs::JobState::kScheduled)];
+          }
+        },
+        std::chrono::milliseconds(0));
+    services.admit_upload = [&]() -> Status {
+      const int64_t waiting = waiting_jobs.load();
+      if (waiting <= o.max_queue_depth) return Status::Ok();
+      metrics.upload_backpressure_rejections_total.Inc();
+      return Unavailable("the job queue is full (" + std::to_string(waiting) +
+                         " jobs waiting, limit " + std::to_string(o.max_queue_depth) +
+                         "); retry later");
+    };
+  }
   services.not_ready_reason = [&]() -> std::string {
     if (!search.loaded()) return "search index loading";
-    if (!pool.running()) return "workers stopped";
+    if (runs_workers && !pool.running()) return "workers stopped";
+    if (redis_queue) {
+      if (StatusOr<jobs::QueueCounts> c = queue->Counts(); !c.ok()) {
+        return "queue unreachable: " + c.status().message();
+      }
+    }
     return "";
   };
   std::vector<api::RoutePolicy> policies;
@@ -290,28 +435,33 @@ int RunServe(const ServeOptions& o) {
   server_options.tls_key_file = o.tls_key_file;
   server_options.allow_plain_http = o.allow_plain_http;
   server_options.max_connections = o.max_connections;
-  http::Server server(server_options, std::move(router));
-  if (Status s = server.Start(); !s.ok()) {
-    pool.Shutdown(std::chrono::seconds(0));
-    return Fail("cannot listen on " + o.listen, s);
+  std::optional<http::Server> server;
+  if (runs_http) {
+    server.emplace(server_options, std::move(router));
+    if (Status s = server->Start(); !s.ok()) {
+      pool.Shutdown(std::chrono::seconds(0));
+      return Fail("cannot listen on " + o.listen, s);
+    }
   }
   if (admin_token->generated) {
     // Never the token itself: output ends up in log collectors. The operator reads the file.
     log.Warn("created a new admin token; read it from the file (mode 0600)",
              {{"source", admin_token->source}});
   }
-  log.Info("serving", {{"listen", o.listen},
-                       {"data_dir", data.string()},
-                       {"queue", o.durable_worker ? "durable SQLite" : "in-memory"},
-                       {"indexed_chunks", search.indexed_chunks()},
-                       {"embed_version", search.embed_version()},
-                       {"workers", threads}});
+  log.Info(runs_http ? "serving" : "working", {{"listen", runs_http ? o.listen : std::string("-")},
+                                               {"role", ProcessModeName(mode)},
+                                               {"data_dir", data.string()},
+                                               {"queue", queue_name},
+                                               {"indexed_chunks", search.indexed_chunks()},
+                                               {"embed_version", search.embed_version()},
+                                               {"workers", threads}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  server.Stop(std::chrono::seconds(o.shutdown_grace_s));
+  if (server) server->Stop(std::chrono::seconds(o.shutdown_grace_s));
   pool.Shutdown(std::chrono::seconds(o.shutdown_grace_s));
+  follow_task.reset();
   return 0;
 }
 

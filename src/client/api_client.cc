@@ -2,7 +2,11 @@
 // api_errors. The token lives only in the Authorization header, never in a message.
 #include "client/api_client.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+#include <thread>
 
 #include "client/api_errors.h"
 #include "client/url_encode.h"
@@ -49,6 +53,15 @@ StatusOr<boost::json::value> ApiClient::Upload(const std::filesystem::path& file
   const std::string target =
       "/v1/documents" + QueryString({{"filename", filename}, {"subject_id", subject_id}});
   StatusOr<HttpResponse> r = http_.PostFile(target, h, file);
+  // The Idempotency-Key makes a repeated upload safe even if the first one did get through.
+  for (int attempt = 0; attempt < busy_retries && r.ok() && r->retry_after_s > 0 &&
+                        (r->status == 503 || r->status == 507);
+       ++attempt) {
+    std::fprintf(stderr, "scriptgen: server busy (HTTP %d), retrying %s in %d s\n", r->status,
+                 filename.c_str(), std::min(r->retry_after_s, 60));
+    std::this_thread::sleep_for(std::chrono::seconds(std::min(r->retry_after_s, 60)));
+    r = http_.PostFile(target, h, file);
+  }
   if (!r.ok()) return r.status();
   return ParseApiResponse(*r, !token_.empty());
 }

@@ -32,7 +32,10 @@ class ApiClient {
                                     const boost::json::value& body = nullptr);
   StatusOr<boost::json::value> Delete(const std::string& target);
 
-  // POST /v1/documents with the file streamed as the raw body.
+  // POST /v1/documents with the file streamed as the raw body. When the server is busy (503 or
+  // 507 with Retry-After: a full queue, Redis down, a full disk), waits as told and tries again,
+  // up to `busy_retries` times, before returning the error.
+  int busy_retries = 8;
   StatusOr<boost::json::value> Upload(const std::filesystem::path& file,
                                       const std::string& filename, const std::string& content_type,
                                       const std::string& idempotency_key,

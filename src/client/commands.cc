@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client/dlq_command.h"
+#include "client/embed_versions_command.h"
 #include "client/governance_command.h"
 #include "client/ingest_command.h"
 #include "client/jobs_command.h"
@@ -27,6 +28,7 @@ struct ClientCommands::State {
   JobsOptions jobs;
   DlqOptions dlq;
   GovernanceOptions governance;
+  EmbedVersionOptions embed;
   struct Leaf {
     CLI::App* app;
     const CommonOptions* common;
@@ -152,6 +154,36 @@ void AddGovernance(State& st, CLI::App& app) {
   doctor->add_flag("--fix", st.governance.fix, "Remove the orphaned files found");
 }
 
+void AddEmbedVersions(State& st, CLI::App& app) {
+  CLI::App* ev = app.add_subcommand("embed-versions", "Embedding model versions (admin)");
+  ev->require_subcommand(1);
+  Leaf(st, *ev, "ls", "Every embed_version, its state and how complete it is",
+       [&st](const CommonOptions& c) { return RunEmbedVersionsList(c, st.embed); });
+  CLI::App* add = Leaf(st, *ev, "add", "Register a version (built by `scriptgen reindex`)",
+                       [&st](const CommonOptions& c) { return RunEmbedVersionsAdd(c, st.embed); });
+  add->add_option("--provider", st.embed.provider, "hash or openai")
+      ->required()
+      ->check(CLI::IsMember({"hash", "openai"}));
+  add->add_option("--dim", st.embed.dim, "Vector dimension")
+      ->required()
+      ->check(CLI::Range(2, 8192));
+  add->add_option("--model", st.embed.model, "Model name (openai)");
+  add->add_option("--url", st.embed.url, "Base URL of the provider (default: the server's)");
+  CLI::App* activate =
+      Leaf(st, *ev, "activate", "Switch search to a complete version (or back: the rollback)",
+           [&st](const CommonOptions& c) { return RunEmbedVersionsActivate(c, st.embed); });
+  activate->add_option("version", st.embed.version, "e.g. hash-v1-128")->required();
+  CLI::App* retire =
+      Leaf(st, *ev, "retire", "Delete a version's vectors (not the active one)",
+           [&st](const CommonOptions& c) { return RunEmbedVersionsRetire(c, st.embed); });
+  retire->add_option("version", st.embed.version, "e.g. hash-v1-128")->required();
+  CLI::App* reindex =
+      Leaf(st, app, "reindex", "Embed every chunk that lacks a vector of a version (a job)",
+           [&st](const CommonOptions& c) { return RunReindex(c, st.embed); });
+  reindex->add_option("--version", st.embed.version, "The embed_version to build")->required();
+  reindex->add_flag("--wait", st.embed.wait, "Follow the job to its end");
+}
+
 ClientCommands AddClientCommands(CLI::App& app) {
   auto state = std::make_unique<State>();
   AddIngest(*state, app);
@@ -159,6 +191,7 @@ ClientCommands AddClientCommands(CLI::App& app) {
   AddJobs(*state, app);
   AddDlq(*state, app);
   AddGovernance(*state, app);
+  AddEmbedVersions(*state, app);
   return ClientCommands(std::move(state));
 }
 

@@ -13,6 +13,21 @@
 #include <limits>
 
 namespace scriptgen::client {
+
+namespace {
+
+// Only the delta-seconds form; an HTTP date (rare from our server) counts as absent.
+int RetryAfterSeconds(std::string_view v) {
+  int n = 0;
+  if (v.empty() || v.size() > 6) return 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+}  // namespace
 namespace {
 
 namespace asio = boost::asio;
@@ -136,6 +151,7 @@ struct HttpClient::Impl {
         HttpResponse res;
         res.status = parser.get().result_int();
         res.content_type = std::string(parser.get()[bhttp::field::content_type]);
+        res.retry_after_s = RetryAfterSeconds(parser.get()[bhttp::field::retry_after]);
         res.body = std::move(parser.get().body());
         if (wec || !parser.get().keep_alive()) Close();
         return res;
@@ -227,6 +243,7 @@ StatusOr<HttpResponse> HttpClient::ReadSse(const std::string& target, const Head
   HttpResponse res;
   res.status = parser.get().result_int();
   res.content_type = std::string(parser.get()[bhttp::field::content_type]);
+  res.retry_after_s = RetryAfterSeconds(parser.get()[bhttp::field::retry_after]);
   const bool events = res.status == 200;
   SseParser sse(on_event);
   char chunk[16384];

@@ -44,6 +44,7 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  int retry_after_s = 0;  // Retry-After in seconds (503, 429, 507); 0 if absent or an HTTP date
 };
 
 struct HttpClientOptions {

@@ -32,6 +32,11 @@ class Embedder {
   // are L2-normalised, except that a text with nothing to embed (empty, or only whitespace and
   // punctuation) yields the zero vector, which scores 0 against everything. Thread-safe.
   virtual Status Embed(std::span<const std::string> texts, std::vector<float>* out) = 0;
+  // One latency-critical text (a search query): same vector as Embed, but an implementation that
+  // trades latency for throughput (batching) answers it directly.
+  virtual Status EmbedQuery(const std::string& text, std::vector<float>* out) {
+    return Embed(std::span(&text, 1), out);
+  }
 };
 
 }  // namespace scriptgen

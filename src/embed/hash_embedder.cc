@@ -87,7 +87,8 @@ void AddCharNgrams(const std::string& token, size_t n, double weight, std::vecto
   std::string key;
   for (size_t g = 0; g < grams; ++g) {
     const size_t end = std::min(g + n, units);
-    key.assign("c");
+    key.clear();  // not assign("c"): GCC 12 -O3 reports a false -Wrestrict for it
+    key.push_back('c');
     key.append(padded, starts[g], starts[end] - starts[g]);
     out->push_back({embed::FeatureHash(key), weight});
   }
@@ -130,7 +131,9 @@ Status HashEmbedder::EmbedOne(std::string_view text, std::span<float> out) const
   std::string key;
 
   for (const std::string& t : tokens) {
-    key.assign("w").append(t);
+    key.clear();
+    key.push_back('w');
+    key.append(t);
     features.push_back({embed::FeatureHash(key), IsStopword(t) ? kStopwordWeight : 1.0});
   }
   AddFamily(&features, kUnigramWeight, &scratch, &total);
@@ -138,7 +141,9 @@ Status HashEmbedder::EmbedOne(std::string_view text, std::span<float> out) const
   features.clear();
   if (options_.word_bigrams) {
     for (size_t i = 1; i < tokens.size(); ++i) {
-      key.assign("b").append(tokens[i - 1]).append(" ").append(tokens[i]);
+      key.clear();
+      key.push_back('b');
+      key.append(tokens[i - 1]).append(" ").append(tokens[i]);
       features.push_back({embed::FeatureHash(key), 1.0});
     }
     AddFamily(&features, kBigramWeight, &scratch, &total);

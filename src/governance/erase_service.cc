@@ -10,6 +10,7 @@
 
 #include "governance/certificate.h"
 #include "jobs/error_class.h"
+#include "jobs/subject_read.h"
 #include "util/time_format.h"
 
 namespace scriptgen::governance {
@@ -116,7 +117,8 @@ StatusOr<store::EraseRequest> EraseService::Request(const EraseRequestInput& in)
 Status EraseService::RunJob(jobs::JobContext& ctx) {
   StatusOr<std::string> id = ParsePayload(ctx.job().payload);
   if (!id.ok()) return id.status();
-  StatusOr<store::EraseRequest> request = deps_.erases->Get(*id);
+  StatusOr<store::EraseRequest> request =
+      jobs::ReadJobSubject<store::EraseRequest>(ctx, [&] { return deps_.erases->Get(*id); });
   if (!request.ok()) return request.status();
   if (request->state == "done") return Status::Ok();  // re-delivered after completion
   Status s = Erase(ctx, *request);

@@ -35,7 +35,11 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 }
 
 Response ErrorResponse(const Status& status) {
-  return ErrorResponse(HttpStatusFor(status.code()), CodeName(status.code()), status.message());
+  Response r =
+      ErrorResponse(HttpStatusFor(status.code()), CodeName(status.code()), status.message());
+  // Unavailable is temporary by definition (a backend down, a queue full): say when to retry.
+  if (status.code() == Code::kUnavailable) r.headers.emplace_back("Retry-After", "5");
+  return r;
 }
 
 Response JsonResponse(int status, std::string body) {

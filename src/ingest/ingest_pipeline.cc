@@ -11,8 +11,10 @@
 #include <fstream>
 
 #include "extract/extractor.h"
+#include "ingest/chunk_embedding.h"
 #include "ingest/text_sections.h"
 #include "jobs/step_runner.h"
+#include "jobs/subject_read.h"
 #include "obs/service_metrics.h"
 #include "search/search_service.h"
 
@@ -71,7 +73,8 @@ std::string IngestPipeline::PayloadFor(store::DocumentId id) {
 Status IngestPipeline::Run(jobs::JobContext& ctx) {
   StatusOr<store::DocumentId> id = ParsePayload(ctx.job().payload);
   if (!id.ok()) return id.status();
-  StatusOr<store::Document> doc = deps_.documents->Get(*id);
+  StatusOr<store::Document> doc =
+      jobs::ReadJobSubject<store::Document>(ctx, [&] { return deps_.documents->Get(*id); });
   if (doc.status().code() == Code::kNotFound) {
     return Cancelled("document " + std::to_string(*id) + " was deleted");
   }
@@ -191,46 +194,53 @@ Status IngestPipeline::RunSteps(jobs::JobContext& ctx, const store::Document& do
     return jobs::StepStore::Effect(
         [&docs, id, chunks](store::WriteTx& tx) { return docs.ReplaceChunks(tx, id, *chunks); });
   }));
+  // Every maintained embed_version gets this document's vectors (the active one, the standby kept
+  // for rollback, versions being built), so a version switch never waits for new uploads. Only
+  // the active version's failure fails the step: a building version whose provider is down must
+  // not stop ingest; its reindex fills the gap, and activation refuses an incomplete version.
+  const std::vector<std::shared_ptr<Embedder>> embedders = deps_.embedders->all();
+  const std::string version = embedders.front()->version();
   SG_RETURN_IF_ERROR(run("embed", [&]() -> StatusOr<jobs::StepStore::Effect> {
     StatusOr<std::vector<store::Chunk>> chunks = docs.ListChunks(id);
     if (!chunks.ok()) return chunks.status();
-    Embedder& embedder = *deps_.embedder;
+    struct VersionVectors {
+      std::string version;
+      size_t dim;
+      std::vector<float> vectors;
+    };
+    auto results = std::make_shared<std::vector<VersionVectors>>();
     auto ids = std::make_shared<std::vector<store::ChunkId>>();
-    auto vectors = std::make_shared<std::vector<float>>();
-    std::vector<std::string> batch;
-    std::vector<float> out;
+    for (const store::Chunk& c : *chunks) ids->push_back(c.id);
     const size_t n = chunks->size();
-    for (size_t i = 0; i < n; i += options_.embed_batch) {
-      SG_RETURN_IF_ERROR(ctx.CheckCancelled());
-      batch.clear();
-      for (size_t j = i; j < std::min(n, i + options_.embed_batch); ++j) {
-        batch.push_back((*chunks)[j].text);
-        ids->push_back((*chunks)[j].id);
+    for (size_t e = 0; e < embedders.size(); ++e) {
+      Embedder& embedder = *embedders[e];
+      EmbedChunksOptions embed_options{
+          .slice = options_.embed_batch,
+          .between_slices = [&](size_t done) -> Status {
+            if (e == 0) {  // embed spans 4/6..5/6 of the job; progress of the active version
+              const int percent =
+                  static_cast<int>(400 / 6 + (100 / 6) * done / std::max<size_t>(n, 1));
+              ctx.ReportProgress("embed", percent,
+                                 std::to_string(done) + " of " + std::to_string(n) + " chunks");
+            }
+            return ctx.CheckCancelled();
+          },
+          .metrics = deps_.metrics};
+      StatusOr<std::vector<float>> vectors = EmbedChunks(docs, embedder, *chunks, embed_options);
+      if (!vectors.ok()) {
+        if (e == 0 || vectors.status().code() == Code::kCancelled) return vectors.status();
+        continue;  // a maintained version: its reindex will embed this document
       }
-      Status embedded = embedder.Embed(batch, &out);
-      if (deps_.metrics != nullptr) {
-        deps_.metrics->embedding_api_calls_total
-            .WithLabels({embedder.provider(), embedded.ok() ? "ok" : "error"})
-            .Inc();
-        deps_.metrics->embedding_batch_efficiency.Observe(
-            static_cast<double>(batch.size()) / static_cast<double>(options_.embed_batch));
-      }
-      SG_RETURN_IF_ERROR(embedded);
-      vectors->insert(vectors->end(), out.begin(), out.end());
-      // embed spans 4/6..5/6 of the job
-      const int percent =
-          static_cast<int>(400 / 6 + (100 / 6) * (i + batch.size()) / std::max<size_t>(n, 1));
-      ctx.ReportProgress("embed", percent,
-                         std::to_string(i + batch.size()) + " of " + std::to_string(n) + " chunks");
+      results->push_back({embedder.version(), embedder.dimension(), std::move(*vectors)});
     }
-    const std::string version = embedder.version();
-    const size_t dim = embedder.dimension();
-    return jobs::StepStore::Effect([&docs, version, dim, ids, vectors](store::WriteTx& tx) {
-      return docs.PutVectors(tx, version, dim, *ids, *vectors);
+    return jobs::StepStore::Effect([&docs, ids, results](store::WriteTx& tx) -> Status {
+      for (const VersionVectors& r : *results) {
+        SG_RETURN_IF_ERROR(docs.PutVectors(tx, r.version, r.dim, *ids, r.vectors));
+      }
+      return Status::Ok();
     });
   }));
 
-  const std::string version = deps_.embedder->version();
   SG_RETURN_IF_ERROR(run("index", [&]() -> StatusOr<jobs::StepStore::Effect> {
     // Into the in-memory index first, then "ready" in the store: a document reported ready is
     // always searchable. (If the commit then fails, search drops the stale hits: it checks every

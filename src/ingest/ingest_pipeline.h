@@ -6,7 +6,8 @@
 //             (keys, tokens) redacted or the document refused, by policy (R-S4)
 //   scrub     personal data replaced by the PII scrubber (R-S2); per-kind counts stored
 //   chunk     sentence-aware chunks, each with the page and heading it starts in
-//   embed     vectors of the embedder's version
+//   embed     vectors of every maintained embed_version (active, standby, building), through the
+//             embedding cache (chunk_embedding.h)
 //   index     into the search index, then the document is marked ready
 //
 // Every step's stored effect commits together with its mark, so a job re-delivered after a crash
@@ -17,7 +18,7 @@
 
 #include <string>
 
-#include "embed/embedder.h"
+#include "embed/embedder_set.h"
 #include "extract/file_security_validator.h"
 #include "jobs/job_context.h"
 #include "jobs/step_store.h"
@@ -40,7 +41,7 @@ inline constexpr const char* kIngestJobType = "ingest";
 
 struct IngestOptions {
   ChunkOptions chunking;
-  size_t embed_batch = 64;                // chunks per Embed() call
+  size_t embed_batch = 64;                // texts per Embed() call
   uint64_t max_file_bytes = 1ull << 30;   // larger stored files are refused as bad input
   uint64_t max_text_bytes = 64ull << 20;  // extracted text beyond this is cut (a warning)
   pii::SecretPolicy secret_policy = pii::SecretPolicy::kRedact;
@@ -50,7 +51,7 @@ struct IngestDeps {
   store::DocumentStore* documents = nullptr;
   store::BlobStore* blobs = nullptr;
   jobs::StepStore* steps = nullptr;
-  Embedder* embedder = nullptr;
+  const EmbedderSet* embedders = nullptr;  // the active version first (see embedder_set.h)
   search::SearchService* search = nullptr;
   const extract::FileSecurityValidator* validator = nullptr;
   const pii::PiiScrubber* scrubber = nullptr;

@@ -33,8 +33,9 @@ class JobQueue {
   virtual StatusOr<EnqueueResult> Enqueue(const EnqueueRequest& request) = 0;
   // Enqueues as part of the caller's store transaction, so e.g. a document row and its ingest job
   // exist together or not at all. Backends that live in the store's database (SQLite) join tx;
-  // the others enqueue at once, and a job whose transaction then rolls back finds its subject
-  // missing and ends as a bad_input dead letter (the memory backend; Redis uses an outbox).
+  // the others (memory, Redis) enqueue at once: their job may be claimed before tx commits
+  // (handlers allow for that, see jobs/subject_read.h), and a job whose transaction rolls back
+  // finds its subject missing and ends as a cancelled or bad_input job.
   virtual StatusOr<EnqueueResult> EnqueueInTx(store::WriteTx& tx,
                                               const EnqueueRequest& request) = 0;
   // Many jobs in one transaction; results in request order.

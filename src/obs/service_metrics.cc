@@ -99,6 +99,9 @@ ServiceMetrics::ServiceMetrics(ServiceMetricsOptions o)
       dlq_jobs_total(registry.AddCounterFamily(
           "dlq_jobs_total", "Jobs moved to the dead-letter queue, by error class.",
           {"error_class"})),
+      upload_backpressure_rejections_total(registry.AddCounter(
+          "upload_backpressure_rejections_total",
+          "Uploads refused with 503 because the queue was deeper than --max-queue-depth.")),
       embedding_api_calls_total(registry.AddCounterFamily(
           "embedding_api_calls_total",
           "Calls to an embedding provider, by provider and outcome (ok, rate_limited, "
@@ -111,6 +114,14 @@ ServiceMetrics::ServiceMetrics(ServiceMetricsOptions o)
           "embedding_batch_efficiency",
           "Fill ratio of each embedding batch sent (inputs / maximum batch size), 0..1.",
           EfficiencyBuckets())),
+      embedding_cache_lookups_total(registry.AddCounterFamily(
+          "embedding_cache_lookups_total",
+          "Chunks looked up in the embedding cache (same text, same embed_version): hit means "
+          "no provider call was needed.",
+          {"result"})),
+      embedding_reindexed_chunks_total(registry.AddCounterFamily(
+          "embedding_reindexed_chunks_total",
+          "Vectors written by reindex jobs, by the embed_version being built.", {"embed_version"})),
       redis_connection_pool_size(registry.AddGauge(
           "redis_connection_pool_size",
           "Connections in the Redis connection pool (0 unless the Redis backend is in use).")),

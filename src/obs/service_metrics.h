@@ -60,12 +60,15 @@ struct ServiceMetrics {
   Gauge& worker_threads_busy;
   Counter& worker_lease_expirations_total;
   Counter& job_cancellation_requests_total;
-  CounterFamily& dlq_jobs_total;  // {error_class}
+  CounterFamily& dlq_jobs_total;                  // {error_class}
+  Counter& upload_backpressure_rejections_total;  // uploads refused: queue over its depth limit
 
   // ---- Embedding ----
   CounterFamily& embedding_api_calls_total;         // {provider, outcome}
   HistogramFamily& embedding_api_duration_seconds;  // {provider}
   Histogram& embedding_batch_efficiency;            // filled / capacity of each batch, 0..1
+  CounterFamily& embedding_cache_lookups_total;     // {result}: hit (no provider call) | miss
+  CounterFamily& embedding_reindexed_chunks_total;  // {embed_version}: vectors a reindex wrote
   Gauge& redis_connection_pool_size;                // Redis backend only
 
   // ---- Security and privacy ----

@@ -79,6 +79,8 @@ struct Chunk {
   std::string text;
   int page = 0;  // of the chunk's first byte; 0 if the format has none
   std::string heading;
+  std::string text_sha256;  // 32 raw bytes, the embedding cache key; "" for chunks stored
+                            // before schema version 6
 };
 
 struct NewChunk {
@@ -168,6 +170,24 @@ class DocumentStore {
   virtual StatusOr<std::vector<std::pair<ChunkId, std::vector<float>>>> DocumentVectors(
       DocumentId id, const std::string& embed_version) = 0;
 
+  // Embedding cache and embed_version coverage (R-G1). The cache is the vectors table: for each
+  // text hash, a stored vector of `embed_version` on any live chunk with that text, or nullopt.
+  // Vectors of another dimension than `dimension` are never returned.
+  virtual StatusOr<std::vector<std::optional<std::vector<float>>>> CachedVectors(
+      const std::string& embed_version, size_t dimension,
+      const std::vector<std::string>& text_sha256s) = 0;
+  // Live chunks that have no vector of the version, in id order after `after_id`.
+  virtual StatusOr<std::vector<Chunk>> ChunksWithoutVector(const std::string& embed_version,
+                                                           ChunkId after_id, size_t limit) = 0;
+  // Chunks of ready (fully ingested) documents that have no vector of the version: what keeps a
+  // version from being complete. Documents still in the pipeline are not counted.
+  virtual StatusOr<int64_t> CountReadyChunksWithoutVector(const std::string& embed_version) = 0;
+  virtual StatusOr<int64_t> CountVectors(const std::string& embed_version) = 0;
+  // Deletes up to `limit` vectors of the version in one transaction; returns how many (0: none
+  // left). Small transactions keep the writer free for ingest while a version is retired.
+  virtual StatusOr<int64_t> DeleteVectorsOfVersion(const std::string& embed_version,
+                                                   size_t limit) = 0;
+
   // Cascade delete inside tx: the document, its text, chunks and vectors. NotFound if absent.
   virtual StatusOr<DeletedDocument> Delete(WriteTx& tx, DocumentId id) = 0;
 
@@ -181,6 +201,11 @@ class DocumentStore {
   virtual StatusOr<std::vector<DocumentId>> ExpiredDocuments(int64_t created_before_ms,
                                                              size_t limit) = 0;
   virtual StatusOr<ContentRetentionStats> RetentionStats(int64_t cutoff_ms) = 0;
+  // Ready documents whose row changed at or after `since_ms` (updated_at), oldest change first:
+  // (id, updated_at) pairs. How a process that does not run the pipeline itself (the API node of
+  // a scale-out deployment) learns about documents other processes indexed.
+  virtual StatusOr<std::vector<std::pair<DocumentId, int64_t>>> ReadyDocumentsSince(
+      int64_t since_ms, size_t limit) = 0;
   // Every blob key referenced by a document (the orphan detector's "rows" side).
   virtual Status ForEachBlobPath(const std::function<void(const std::string&)>& fn) = 0;
 };

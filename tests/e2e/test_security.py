@@ -61,6 +61,17 @@ def matrix(ids):
         ("PUT", "/v1/documents/{id}/legal-hold", "/v1/documents/doc_999999/legal-hold",
          b'{"hold":true}', (403, 403, 404)),
         ("POST", "/v1/admin/doctor", "/v1/admin/doctor", b'{"fix":false}', (403, 403, 200)),
+        # embed_versions: read-only calls, unknown versions and invalid bodies only
+        ("GET", "/v1/admin/embed-versions", "/v1/admin/embed-versions", None, (403, 403, 200)),
+        ("POST", "/v1/admin/embed-versions", "/v1/admin/embed-versions", b'{"provider":"x"}',
+         (403, 403, 400)),
+        ("GET", "/v1/admin/embed-versions/{version}", "/v1/admin/embed-versions/none", None,
+         (403, 403, 404)),
+        ("POST", "/v1/admin/embed-versions/{version}/activate",
+         "/v1/admin/embed-versions/none/activate", None, (403, 403, 404)),
+        ("POST", "/v1/admin/embed-versions/{version}/retire",
+         "/v1/admin/embed-versions/none/retire", None, (403, 403, 404)),
+        ("POST", "/v1/admin/reindex", "/v1/admin/reindex", b'{"version":"none"}', (403, 403, 404)),
     ]
 
 

@@ -45,7 +45,7 @@ class PipelineTest : public ::testing::Test {
     chunking.target_chars = 200;
     chunking.overlap_chars = 20;
     pipeline_ = std::make_unique<IngestPipeline>(
-        IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedder_, search_.get(), &validator_,
+        IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedders_, search_.get(), &validator_,
                    &scrubber_},
         IngestOptions{.chunking = chunking});
     service_ = std::make_unique<DocumentService>(
@@ -109,6 +109,7 @@ class PipelineTest : public ::testing::Test {
   stdfs::path dir_;
   jobs::MemoryProgressBus bus_;
   HashEmbedder embedder_{HashEmbedderOptions{.dimension = 64}};
+  EmbedderSet embedders_{std::shared_ptr<Embedder>(&embedder_, [](Embedder*) {})};
   extract::FileSecurityValidator validator_;
   pii::PiiScrubber scrubber_ = *pii::PiiScrubber::Create(pii::ScrubPolicy{});
   std::unique_ptr<sqlite::Database> db_;
@@ -309,7 +310,7 @@ TEST_F(PipelineTest, PersonalDataAndSecretsNeverReachChunksOrVectors) {
 TEST_F(PipelineTest, SecretPolicyRefuseDeadLettersTheDocument) {
   IngestOptions options{.secret_policy = pii::SecretPolicy::kRefuse};
   pipeline_ = std::make_unique<IngestPipeline>(
-      IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedder_, search_.get(), &validator_,
+      IngestDeps{docs_.get(), blobs_.get(), steps_.get(), &embedders_, search_.get(), &validator_,
                  &scrubber_},
       options);
   StatusOr<UploadResult> up =

@@ -1,17 +1,21 @@
 // The JobQueue contract, run against every backend: the same test body must pass for the
-// in-memory queue and the embedded SQLite queue (and later Redis). Time is a ManualClock, so
-// leases and retry delays are tested without sleeping.
+// in-memory queue, the embedded SQLite queue and the Redis queue (against a real redis-server
+// started once for the test binary, emptied with FLUSHDB before each test). Time is a
+// ManualClock, so leases and retry delays are tested without sleeping.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
 #include <memory>
 
+#include "backends/redis/redis_client.h"
+#include "backends/redis/redis_queue.h"
 #include "backends/sqlite/database.h"
 #include "backends/sqlite/sqlite_queue.h"
 #include "jobs/memory_progress_bus.h"
 #include "jobs/memory_queue.h"
 #include "jobs/queue.h"
+#include "redis_support/redis_server_process.h"
 
 namespace scriptgen::jobs {
 namespace {
@@ -459,7 +463,36 @@ const Backend kSqlite{"sqlite", [](const std::string& dir, const Clock* clock, P
                             db->get(), std::move(policy), bus, clock));
                       }};
 
-INSTANTIATE_TEST_SUITE_P(Backends, QueueContractTest, ::testing::Values(kMemory, kSqlite),
+// One redis-server for the whole binary, started by the first Redis test, stopped (and its
+// directory removed) at exit.
+testing::RedisServerProcess& SharedRedis() {
+  static testing::RedisServerProcess server;
+  static const bool started = [] {
+    ::testing::AssertionResult r = server.Start();
+    EXPECT_TRUE(r) << r.message();
+    return static_cast<bool>(r);
+  }();
+  (void)started;
+  return server;
+}
+
+const Backend kRedis{"redis", [](const std::string&, const Clock* clock, ProgressBus* bus,
+                                 RetryPolicy policy, std::unique_ptr<sqlite::Database>*) {
+                       StatusOr<redis::RedisEndpoint> ep =
+                           redis::ParseRedisUrl(SharedRedis().url());
+                       EXPECT_TRUE(ep.ok()) << ep.status().ToString();
+                       auto pool = std::make_shared<redis::RedisPool>(*ep);
+                       Status flushed = pool->Run([](redis::RedisConnection& c) -> Status {
+                         StatusOr<redis::RedisReply> r = c.Command({"FLUSHDB"});
+                         return r.ok() ? Status::Ok() : r.status();
+                       });
+                       EXPECT_TRUE(flushed.ok()) << flushed.ToString();
+                       auto q = redis::MakeRedisQueue(pool, clock, bus, std::move(policy));
+                       EXPECT_TRUE(q.ok()) << q.status().ToString();
+                       return std::unique_ptr<JobQueue>(std::move(*q));
+                     }};
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueueContractTest, ::testing::Values(kMemory, kSqlite, kRedis),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -4,13 +4,13 @@
 
 namespace scriptgen::sqlite {
 
-StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool migrate) {
   std::unique_ptr<Database> db(new Database());
   db->path_ = path;
   StatusOr<std::unique_ptr<Writer>> writer = Writer::Open(path);
   if (!writer.ok()) return writer.status();
   db->writer_ = std::move(*writer);
-  SG_RETURN_IF_ERROR(Migrate(*db->writer_));
+  if (migrate) SG_RETURN_IF_ERROR(Migrate(*db->writer_));
   db->readers_ = std::make_unique<ReaderPool>(path);
   return db;
 }

@@ -13,8 +13,9 @@ namespace scriptgen::sqlite {
 
 class Database {
  public:
-  // Opens or creates `path` (its directory must exist) and migrates it.
-  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  // Opens or creates `path` (its directory must exist) and migrates it to the latest schema.
+  // migrate=false leaves the schema as it is (for `scriptgen migrate`, nothing else).
+  static StatusOr<std::unique_ptr<Database>> Open(const std::string& path, bool migrate = true);
 
   Writer& writer() { return *writer_; }
   ReaderPool& readers() { return *readers_; }

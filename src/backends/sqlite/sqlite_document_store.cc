@@ -3,11 +3,18 @@
 // removes its text, chunks and vectors in the same statement, so no partial delete can be seen.
 #include "backends/sqlite/sqlite_document_store.h"
 
+#include <openssl/sha.h>
+
 #include <boost/json.hpp>
 #include <cstring>
 
+#include "backends/sqlite/chunk_rows.h"
+
 namespace scriptgen::sqlite {
 
+using internal::AsFloats;
+using internal::kChunkColumns;
+using internal::ReadChunk;
 using store::ChunkId;
 using store::Document;
 using store::DocumentId;
@@ -18,8 +25,6 @@ constexpr const char* kDocColumns =
     "id, filename, mime, sha256, size, subject_id, idempotency_key, blob_path, job_id, "
     "chunk_count, embed_version, ready, created_at, updated_at, declared_mime, redactions, "
     "legal_hold";
-
-constexpr const char* kChunkColumns = "id, document_id, seq, text, page, heading";
 
 // Sections and redaction counts are small JSON values in TEXT columns: they are read and written
 // whole, never queried by their parts.
@@ -65,11 +70,6 @@ store::RedactionCounts CountsFromJson(const std::string& json) {
     if (n.is_int64()) out[std::string(kind)] = n.as_int64();
   }
   return out;
-}
-
-store::Chunk ReadChunk(const Statement& s) {
-  return {s.Int(0), s.Int(1), static_cast<int>(s.Int(2)), s.Text(3), static_cast<int>(s.Int(4)),
-          s.Text(5)};
 }
 
 std::string DocSql(std::string_view before, std::string_view after) {
@@ -269,8 +269,8 @@ Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
   (*del)->Bind(1, id);
   SG_RETURN_IF_ERROR((*del)->Run());
   StatusOr<Statement*> ins = tx.Prepare(
-      "INSERT INTO chunks(document_id, seq, text, byte_offset, byte_length, page, heading) "
-      "VALUES (?,?,?,?,?,?,?)");
+      "INSERT INTO chunks(document_id, seq, text, byte_offset, byte_length, page, heading, "
+      "text_sha256) VALUES (?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   for (size_t i = 0; i < chunks.size(); ++i) {
     (*ins)->Reset();
@@ -278,6 +278,10 @@ Status SqliteDocumentStore::ReplaceChunks(store::WriteTx& wtx, DocumentId id,
     (*ins)->Bind(4, static_cast<int64_t>(chunks[i].byte_offset));
     (*ins)->Bind(5, static_cast<int64_t>(chunks[i].byte_length));
     (*ins)->Bind(6, static_cast<int64_t>(chunks[i].page)).Bind(7, chunks[i].heading);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(chunks[i].text.data()), chunks[i].text.size(),
+           digest);
+    (*ins)->BindBlob(8, digest, sizeof(digest));
     SG_RETURN_IF_ERROR((*ins)->Run());
   }
   return Status::Ok();
@@ -340,14 +344,6 @@ Status SqliteDocumentStore::MarkReady(store::WriteTx& wtx, DocumentId id,
   SG_RETURN_IF_ERROR((*st)->Run());
   return RequireChanged(tx, id);
 }
-
-namespace {
-
-std::span<const float> AsFloats(std::string_view blob) {
-  return {reinterpret_cast<const float*>(blob.data()), blob.size() / sizeof(float)};
-}
-
-}  // namespace
 
 Status SqliteDocumentStore::ForEachVector(
     const std::string& embed_version,

@@ -53,6 +53,15 @@ class SqliteDocumentStore final : public store::DocumentStore {
                                std::span<const float>)>& fn) override;
   StatusOr<std::vector<std::pair<store::ChunkId, std::vector<float>>>> DocumentVectors(
       store::DocumentId id, const std::string& embed_version) override;
+  StatusOr<std::vector<std::optional<std::vector<float>>>> CachedVectors(
+      const std::string& embed_version, size_t dimension,
+      const std::vector<std::string>& text_sha256s) override;
+  StatusOr<std::vector<store::Chunk>> ChunksWithoutVector(const std::string& embed_version,
+                                                          store::ChunkId after_id,
+                                                          size_t limit) override;
+  StatusOr<int64_t> CountReadyChunksWithoutVector(const std::string& embed_version) override;
+  StatusOr<int64_t> CountVectors(const std::string& embed_version) override;
+  StatusOr<int64_t> DeleteVectorsOfVersion(const std::string& embed_version, size_t limit) override;
   StatusOr<store::DeletedDocument> Delete(store::WriteTx& tx, store::DocumentId id) override;
   StatusOr<std::vector<store::DocumentId>> DocumentsOfSubject(
       const std::string& subject_id) override;
@@ -61,6 +70,8 @@ class SqliteDocumentStore final : public store::DocumentStore {
   StatusOr<std::vector<store::DocumentId>> ExpiredDocuments(int64_t created_before_ms,
                                                             size_t limit) override;
   StatusOr<store::ContentRetentionStats> RetentionStats(int64_t cutoff_ms) override;
+  StatusOr<std::vector<std::pair<store::DocumentId, int64_t>>> ReadyDocumentsSince(
+      int64_t since_ms, size_t limit) override;
   Status ForEachBlobPath(const std::function<void(const std::string&)>& fn) override;
 
  private:

@@ -135,7 +135,14 @@ bool IsHttpParseError(const beast::error_code& ec) {
 }
 
 // Outcome of reading a request body.
-enum class BodyResult { kOk, kTooLarge, kMalformed, kGone, kTooSlow, kServerError };
+enum class BodyResult { kOk, kTooLarge, kMalformed, kGone, kTooSlow, kNoSpace, kServerError };
+
+// A body that could not be stored: the disk is full (507, the client may retry later) or
+// something else broke (500). Both are logged: the operator must hear of either.
+BodyResult StoreFailure(const Status& s) {
+  obs::Logger::Global().Error("http: cannot store request body", {{"error", s.ToString()}});
+  return s.code() == Code::kResourceExhausted ? BodyResult::kNoSpace : BodyResult::kServerError;
+}
 
 // The deadline of the next body read under the minimum-rate rule: each window of
 // body_rate_window must bring rate * window bytes. A window that has its quota ends at once and
@@ -454,6 +461,14 @@ asio::awaitable<bool> StreamConnection<Stream>::HandleRequest(
       co_await WriteErrorAndClose(req, ErrorResponse(400, "bad_request", "malformed request body"),
                                   start);
       co_return false;
+    case BodyResult::kNoSpace: {
+      Response full =
+          ErrorResponse(507, "insufficient_storage",
+                        "the server has no space left to store the upload; retry later");
+      full.headers.emplace_back("Retry-After", "60");
+      co_await WriteErrorAndClose(req, std::move(full), start);
+      co_return false;
+    }
     case BodyResult::kServerError:
       co_await WriteErrorAndClose(req, ErrorResponse(500, "internal", "cannot store request body"),
                                   start);
@@ -511,11 +526,7 @@ template <class Stream>
 asio::awaitable<BodyResult> StreamConnection<Stream>::ReadBodyToFile(
     bhttp::request_parser<bhttp::empty_body>& hp, uint64_t limit, Request& req) {
   auto writer = HashingFileWriter::Create(core_.upload_dir, "body-");
-  if (!writer.ok()) {
-    obs::Logger::Global().Error("http: cannot spool request body",
-                                {{"error", writer.status().ToString()}});
-    co_return BodyResult::kServerError;
-  }
+  if (!writer.ok()) co_return StoreFailure(writer.status());
   bhttp::request_parser<bhttp::buffer_body> p{std::move(hp)};
   p.body_limit(limit);
   std::vector<char> buf(kBodyChunk);
@@ -538,9 +549,11 @@ asio::awaitable<BodyResult> StreamConnection<Stream>::ReadBodyToFile(
     pacer.Received(consumed);
     size_t n = buf.size() - p.get().body().size;
     if (writer->size() + n > limit) co_return BodyResult::kTooLarge;  // belt and braces
-    if (!writer->Write(std::string_view(buf.data(), n)).ok()) co_return BodyResult::kServerError;
+    if (Status w = writer->Write(std::string_view(buf.data(), n)); !w.ok()) {
+      co_return StoreFailure(w);
+    }
   }
-  if (!writer->Finish().ok()) co_return BodyResult::kServerError;
+  if (Status f = writer->Finish(); !f.ok()) co_return StoreFailure(f);
   req.body_file = writer->path();
   req.body_sha256_hex = writer->sha256_hex();
   req.body_size = writer->size();
