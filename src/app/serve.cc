@@ -1,7 +1,13 @@
-// Wiring of the embedded deployment. Start order: store, queue, search index (rebuilt from the
-// store), workers, then HTTP last, so /readyz never says ready before everything behind it is.
-// Stop order is the reverse: HTTP first (no new work), then the workers (running jobs finish or are
-// released for the next start), then the store.
+// Wiring of one scriptgen process: `serve` (API and workers, the embedded deployment), `serve
+// --role api` or `worker` (the scale-out deployment: a Redis queue shared by the processes, one
+// data directory on one host). Start order: store, queue, embed_versions and search indexes
+// (rebuilt from the store), workers, then HTTP last, so /readyz never says ready before everything
+// behind it is. Stop order is the reverse: HTTP first (no new work), then the workers (running
+// jobs finish or are released for the next start), then the store.
+//
+// Processes that share their data with others (role api/worker, or a Redis queue) follow what the
+// others did: the API node polls the store for documents workers made ready (IndexFollower), and
+// every process re-reads the embed_version registry every 5 s.
 #include "app/serve.h"
 
 #include <signal.h>
