@@ -77,6 +77,11 @@ struct ApiOptions {
   // GET /metrics: "open" (no token: for a scraper on a private network), "token" (admin token),
   // "off" (no route).
   std::string metrics_access = "open";
+  // True when the job queue and the stores answer reads from this host without waiting on a
+  // network (the embedded SQLite or in-memory queue). Then the hot polling read
+  // (GET /v1/jobs/{id}) runs on the network thread, skipping two thread hand-offs; with a Redis
+  // queue that read is a network round trip and stays on the handler pool.
+  bool local_reads = true;
 };
 
 // The least role a route needs: reader < writer < admin.

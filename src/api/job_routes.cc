@@ -157,13 +157,15 @@ std::optional<http::Response> Events(const ApiServices& s, http::Request& req,
 
 }  // namespace
 
-void AddJobRoutes(RouteTable& routes, const ApiServices& s) {
+void AddJobRoutes(RouteTable& routes, const ApiServices& s, const ApiOptions& o) {
   // Listing every job is an operator's view; subject-bound tokens reach their jobs through the
   // job ids their uploads returned.
   routes.Add("GET", "/v1/jobs", Access::kAdmin,
              [s](http::Request& req, const auth::Principal&) { return ListJobs(s, req); });
+  // Clients poll this one; when reads are local it is cheap enough for the network thread.
   routes.Add("GET", "/v1/jobs/{id}", Access::kRead,
-             [s](http::Request& req, const auth::Principal& who) { return GetJob(s, req, who); });
+             [s](http::Request& req, const auth::Principal& who) { return GetJob(s, req, who); },
+             {.run_on_network_thread = o.local_reads});
   routes.Add(
       "POST", "/v1/jobs/{id}/cancel", Access::kWrite,
       [s](http::Request& req, const auth::Principal& who) { return CancelJob(s, req, who); });

@@ -52,7 +52,7 @@ http::Router BuildRouter(const ApiServices& s, const ApiOptions& o,
   RouteTable routes(router, s);
   AddMetricsRoute(router, routes, s, o);
   AddDocumentRoutes(routes, s, o);
-  AddJobRoutes(routes, s);
+  AddJobRoutes(routes, s, o);
   AddDlqRoutes(routes, s);
   AddSearchRoutes(routes, s);
   AddTokenRoutes(routes, s);

@@ -10,7 +10,7 @@
 namespace scriptgen::api {
 
 void AddDocumentRoutes(RouteTable& routes, const ApiServices& s, const ApiOptions& o);
-void AddJobRoutes(RouteTable& routes, const ApiServices& s);
+void AddJobRoutes(RouteTable& routes, const ApiServices& s, const ApiOptions& o);
 void AddDlqRoutes(RouteTable& routes, const ApiServices& s);
 void AddSearchRoutes(RouteTable& routes, const ApiServices& s);
 void AddTokenRoutes(RouteTable& routes, const ApiServices& s);

@@ -1,7 +1,9 @@
 // The flags name the provider, model, URL and dimension (CLI11 applies their SCRIPTGEN_EMBED_*
 // variables); everything else (key, CA, rate limits, batching, timeouts) comes from the
 // environment through embed::EmbedderSpecFromEnv. One rate limiter is shared by every embedder
-// of the process, so the active and a building version split one provider budget.
+// of the process, so the active and a building version split one provider budget; with
+// EmbedConfig::rate_buckets set (a Redis queue) that budget is also shared with the other
+// processes of the deployment.
 #include "app/embedders.h"
 
 #include <boost/json.hpp>
@@ -73,7 +75,8 @@ StatusOr<EmbedderFactory> MakeEmbedderFactory(const EmbedConfig& config,
   if (!base.ok()) return base.status();
   auto limiter = std::make_shared<embed::EmbeddingRateLimiter>(
       embed::EmbeddingRateLimiterOptions{.requests_per_minute = static_cast<double>(base->rpm),
-                                         .tokens_per_minute = static_cast<double>(base->tpm)});
+                                         .tokens_per_minute = static_cast<double>(base->tpm),
+                                         .store = config.rate_buckets});
   return EmbedderFactory([base = *base, limiter, metrics](
                              const store::EmbedVersion& v) -> StatusOr<std::shared_ptr<Embedder>> {
     embed::EmbedderSpec spec = base;

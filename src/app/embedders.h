@@ -17,6 +17,9 @@
 namespace scriptgen::obs {
 struct ServiceMetrics;
 }
+namespace scriptgen::embed {
+class RateBucketStore;
+}
 
 namespace scriptgen::app {
 
@@ -26,6 +29,9 @@ struct EmbedConfig {
   size_t dimension = 384;         // SCRIPTGEN_EMBED_DIM
   std::string url;                // SCRIPTGEN_EMBED_URL (openai), e.g. http://127.0.0.1:8000/v1
   size_t embedding_threads = 0;   // worker threads: when all wait on a batch, it is sent
+  // Where the provider's rate-limit buckets and 429 pause live: null keeps them in this process;
+  // a Redis queue's processes pass a RedisRateBucketStore so they share one provider budget.
+  std::shared_ptr<embed::RateBucketStore> rate_buckets;
 };
 
 // The embed_version the configuration asks for (registered at start if new).

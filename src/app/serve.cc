@@ -28,6 +28,7 @@
 #include "backends/redis/redis_client.h"
 #include "backends/redis/redis_progress_bus.h"
 #include "backends/redis/redis_queue.h"
+#include "backends/redis/redis_rate_bucket_store.h"
 #include "backends/sqlite/database.h"
 #include "backends/sqlite/sqlite_audit_store.h"
 #include "backends/sqlite/sqlite_document_store.h"
@@ -47,6 +48,7 @@
 #include "http/server.h"
 #include "ingest/document_service.h"
 #include "ingest/ingest_pipeline.h"
+#include "jobs/lease_owners.h"
 #include "jobs/memory_progress_bus.h"
 #include "jobs/memory_queue.h"
 #include "jobs/worker_pool.h"
@@ -193,6 +195,7 @@ int RunProcess(const ServeOptions& o, ProcessMode mode) {
   const bool redis_queue = IsRedisUrl(o.queue);
   std::shared_ptr<redis::RedisPool> redis_pool;
   std::unique_ptr<jobs::ProgressBus> bus;
+  std::optional<jobs::LeaseOwners> lease_owners;  // outlives the queue
   std::unique_ptr<jobs::JobQueue> queue;
   std::string queue_name;
   if (redis_queue) {
@@ -210,7 +213,11 @@ int RunProcess(const ServeOptions& o, ProcessMode mode) {
   } else {
     bus = std::make_unique<jobs::MemoryProgressBus>();
     if (o.durable_worker) {
-      queue = std::make_unique<sqlite::SqliteQueue>(db->get(), retry, bus.get());
+      // A restarted process takes back the jobs its crashed predecessor held at once, not after
+      // their leases expire; so does any process sharing the database (jobs/lease_owners.h).
+      lease_owners.emplace((data / "workers").string());
+      queue = std::make_unique<sqlite::SqliteQueue>(db->get(), retry, bus.get(), SystemClock::Get(),
+                                                    &*lease_owners);
       queue_name = "durable SQLite";
     } else {
       queue = std::make_unique<jobs::MemoryQueue>(retry, bus.get());
@@ -244,11 +251,15 @@ int RunProcess(const ServeOptions& o, ProcessMode mode) {
   const int threads = o.workers > 0
                           ? o.workers
                           : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  // Processes sharing a Redis queue also share the embedding provider's rate-limit budget.
+  std::shared_ptr<embed::RateBucketStore> rate_buckets;
+  if (redis_pool) rate_buckets = std::make_shared<redis::RedisRateBucketStore>(redis_pool);
   const EmbedConfig embed_config{.provider = o.embed_provider,
                                  .model = o.embed_model,
                                  .dimension = o.embed_dimension,
                                  .url = o.embed_url,
-                                 .embedding_threads = static_cast<size_t>(threads)};
+                                 .embedding_threads = static_cast<size_t>(threads),
+                                 .rate_buckets = rate_buckets};
   StatusOr<versioning::EmbedVersionSpec> configured = ConfiguredSpec(embed_config);
   if (!configured.ok()) return Fail("embedding provider", configured.status());
   StatusOr<EmbedderFactory> make_embedder = MakeEmbedderFactory(embed_config, &metrics);
@@ -430,7 +441,8 @@ int RunProcess(const ServeOptions& o, ProcessMode mode) {
   http::Router router = api::BuildRouter(services,
                                          {.max_upload_bytes = o.max_upload_mb << 20,
                                           .upload_dir = staging.string(),
-                                          .metrics_access = o.metrics_access},
+                                          .metrics_access = o.metrics_access,
+                                          .local_reads = !redis_queue},
                                          &policies);
   http::ServerOptions server_options;
   server_options.listen = o.listen;

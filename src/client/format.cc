@@ -57,7 +57,14 @@ std::string ProgressBar(int percent, int width) {
   percent = std::clamp(percent, 0, 100);
   width = std::max(width, 1);
   const int filled = percent * width / 100;
-  return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "]";
+  // Built by appends: GCC 12 at -O3 reports a false -Wrestrict on the operator+ chain.
+  std::string bar;
+  bar.reserve(static_cast<size_t>(width) + 2);
+  bar.push_back('[');
+  bar.append(static_cast<size_t>(filled), '#');
+  bar.append(static_cast<size_t>(width - filled), '-');
+  bar.push_back(']');
+  return bar;
 }
 
 size_t DisplayWidth(std::string_view utf8) {

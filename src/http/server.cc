@@ -1,16 +1,18 @@
 // Server: listener, thread pools and the shutdown sequence.
 //
-// Asio only (no Beast): connection.cc owns the protocol. The io_context runs on io_threads; the
-// acceptor lives on its own strand so Stop() can close it safely from another thread, and each
-// accepted socket gets a fresh strand, which is what lets connections run in parallel across io
-// threads while each one stays single-threaded.
+// Asio only (no Beast): connection.cc owns the protocol. Each io thread runs its own io_context
+// and a new connection is placed on one of them round robin, so a connection's completions never
+// wake another thread. The acceptor lives on a strand so Stop() can close it safely from another
+// thread, and each accepted socket gets a strand too (cheap on a single-threaded io_context, and
+// it keeps the connection code correct whatever the threading).
 //
 // Stop() is ordered so that no work is lost or left dangling:
 //   1. stop accepting; ask every connection to wind down (idle ones close, SSE streams flush and
 //      end, busy ones finish their current response);
 //   2. wait for them until the drain deadline, then force-close the stragglers' sockets;
-//   3. join the io threads. They return only when the io_context has no work left, which includes
-//      completions of handlers still running on the pool (a handler cannot be interrupted);
+//   3. release the io_contexts' work guards and join the io threads. They return only when their
+//      io_context has no work left, which includes completions of handlers still running on
+//      the pool (a handler cannot be interrupted);
 //   4. join the handler pool.
 // We never call io_context::stop(): that would strand coroutine frames mid-flight, and destroying
 // them later would touch connections from a destructor. Draining to "no work" is simpler to
@@ -160,15 +162,22 @@ bool IsTransientAcceptError(const boost::system::error_code& ec) {
 
 }  // namespace
 
+// How many queued connections one accept round takes at most before yielding to the others.
+constexpr int kAcceptBurst = 256;
+
 struct Server::Impl {
   Impl(ServerOptions options, Router router)
-      : core(std::move(options), std::move(router)), acceptor(asio::make_strand(core.io)) {}
+      : core(std::move(options), std::move(router)), acceptor(asio::make_strand(*core.io[0])) {}
 
   asio::awaitable<void> AcceptLoop();
+  // Serves or turns away one accepted socket.
+  void Admit(tcp::socket socket);
 
   internal::ServerCore core;
   tcp::acceptor acceptor;
   std::vector<std::thread> io_threads;
+  // Keep each io_context's run() going while it has no connection yet; released by Stop().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> io_work;
   uint16_t port = 0;
   bool started = false;
   bool stopped = false;
@@ -179,7 +188,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
   while (!core.stopping.load()) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(core.io), asio::redirect_error(asio::use_awaitable, ec));
+        asio::make_strand(core.NextIo()), asio::redirect_error(asio::use_awaitable, ec));
     if (core.stopping.load() || ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
       if (!IsTransientAcceptError(ec)) {
@@ -190,13 +199,26 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (core.counters.open.load() >= core.options.max_connections) {
-      core.counters.rejected.fetch_add(1);
-      internal::RejectConnection(core, std::move(socket));
-      continue;
+    Admit(std::move(socket));
+    // Then drain the backlog without waiting: each co_await above is one trip through the
+    // scheduler's queue, behind every ready handler of every busy connection, so accepting one
+    // socket per trip left a burst of 1,000 new connections queued for seconds (wrk counted
+    // timeouts). The acceptor is non-blocking, so this stops at the first would_block.
+    for (int i = 0; i < kAcceptBurst && !core.stopping.load(); ++i) {
+      tcp::socket more = acceptor.accept(asio::make_strand(core.NextIo()), ec);
+      if (ec) break;  // would_block, or an error the awaited accept will report
+      Admit(std::move(more));
     }
-    internal::ServeConnection(core, std::move(socket));
   }
+}
+
+void Server::Impl::Admit(tcp::socket socket) {
+  if (core.counters.open.load() >= core.options.max_connections) {
+    core.counters.rejected.fetch_add(1);
+    internal::RejectConnection(core, std::move(socket));
+    return;
+  }
+  internal::ServeConnection(core, std::move(socket));
 }
 
 Server::Server(ServerOptions options, Router router)
@@ -253,12 +275,15 @@ Status Server::Start() {
   if (ec) return fail("bind");
   im.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  im.acceptor.non_blocking(true, ec);  // AcceptLoop drains the backlog with plain accept()
+  if (ec) return fail("non-blocking");
   im.port = im.acceptor.local_endpoint(ec).port();
 
   im.started = true;
   asio::co_spawn(im.acceptor.get_executor(), im.AcceptLoop(), asio::detached);
-  for (int i = 0; i < opts.io_threads; ++i) {
-    im.io_threads.emplace_back([&im] { im.core.io.run(); });
+  for (auto& io : im.core.io) {
+    im.io_work.push_back(asio::make_work_guard(*io));
+    im.io_threads.emplace_back([io = io.get()] { io->run(); });
   }
   return Status::Ok();
 }
@@ -306,6 +331,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
   }
   for (auto& c : snapshot()) internal::ForceCloseConnection(c);
 
+  im.io_work.clear();  // each run() returns once its last connection has finished closing
   for (auto& t : im.io_threads) t.join();
   im.io_threads.clear();
   core.handlers.join();

@@ -2,7 +2,8 @@
 //
 // Network I/O runs on `io_threads` threads; every handler (and the `before` hook) runs on a
 // separate pool of `handler_threads`, so handlers may block (e.g. on a database commit) without
-// stalling other connections. Requests on one connection are handled one at a time, in order
+// stalling other connections. A route may opt out (RouteOptions::run_on_network_thread) when its
+// handler is short and never waits. Requests on one connection are handled one at a time, in order
 // (pipelined requests are answered in order); keep-alive is the default, and "Connection: close"
 // or HTTP/1.0 without keep-alive ends the connection after the response.
 //

@@ -74,9 +74,20 @@ Status IngestPipeline::Run(jobs::JobContext& ctx) {
   StatusOr<store::DocumentId> id = ParsePayload(ctx.job().payload);
   if (!id.ok()) return id.status();
   StatusOr<store::Document> doc =
-      jobs::ReadJobSubject<store::Document>(ctx, [&] { return deps_.documents->Get(*id); });
+      jobs::ReadJobSubject<store::Document>(ctx, [&]() -> StatusOr<store::Document> {
+        StatusOr<store::Document> d = deps_.documents->Get(*id);
+        // With a queue outside the store (Redis) the job exists before its document commits. If
+        // that commit rolled back, SQLite hands the same id to the next upload's document, which
+        // names its own ingest job: it is not this job's to process (that would leave this job
+        // "succeeded" with no document of its own). For this job the document never existed.
+        if (d.ok() && d->job_id != ctx.job().id) {
+          return NotFound("document " + std::to_string(*id) + " belongs to another job");
+        }
+        return d;
+      });
   if (doc.status().code() == Code::kNotFound) {
-    return Cancelled("document " + std::to_string(*id) + " was deleted");
+    return Cancelled("document " + std::to_string(*id) +
+                     " does not exist (deleted, or its upload did not complete)");
   }
   if (!doc.ok()) return doc.status();
   Status s = RunSteps(ctx, *doc);

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 #include <random>
 
@@ -56,8 +57,8 @@ void WorkerPool::Notify() {
 }
 
 WorkerPoolStats WorkerPool::stats() const {
-  return {claimed_.load(),   succeeded_.load(), failed_.load(),
-          cancelled_.load(), released_.load(),  lost_.load()};
+  return {claimed_.load(),  succeeded_.load(), failed_.load(),        cancelled_.load(),
+          released_.load(), lost_.load(),      finish_retries_.load()};
 }
 
 void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
@@ -67,6 +68,7 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
   dispatch_cv_.notify_one();
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::unique_lock lock(mu_);
+  give_up_finishing_ = until;
   // A claim may be in flight: wait until the dispatcher has seen the stop (after which it never
   // claims again) so that every job it holds is in held_.
   while (!claims_stopped_) {
@@ -149,17 +151,21 @@ void WorkerPool::RunOne(const Job& job) {
 
 void WorkerPool::FlushFinished(std::vector<Done> done) {
   if (done.empty()) return;
-  std::vector<FinishRequest> requests;
-  requests.reserve(done.size());
+  std::vector<Unfinished> batch;
+  batch.reserve(done.size());
   {
     std::lock_guard lock(mu_);
     for (Done& d : done) {
       auto it = held_.find(d.job.id);
-      const bool shutdown = it != held_.end() && it->second.shutdown_cancel;
+      // Cancelled by us, not by a user: the job is handed back, not ended. (If the lease really
+      // is someone else's now, the queue refuses the release and the other owner reports.)
+      const bool ours = it != held_.end() && (it->second.shutdown_cancel || it->second.lost_cancel);
       FinishRequest r{d.job.id, options_.worker_id, Outcome::kSucceeded, {}};
       if (d.status.ok()) {
         r.outcome = Outcome::kSucceeded;
-      } else if (shutdown) {
+      } else if (ours && d.status.code() == Code::kCancelled) {
+        r.outcome = Outcome::kReleased;
+      } else if (it != held_.end() && it->second.shutdown_cancel) {
         r.outcome = Outcome::kReleased;
       } else if (d.status.code() == Code::kCancelled) {
         r.outcome = Outcome::kCancelled;
@@ -167,19 +173,45 @@ void WorkerPool::FlushFinished(std::vector<Done> done) {
         r.outcome = Outcome::kFailed;
         r.error = JobError::From(d.status);
       }
-      requests.push_back(std::move(r));
+      batch.push_back({std::move(d.job), std::move(d.status), std::move(r)});
     }
   }
+  SendFinishes(std::move(batch));
+}
+
+void WorkerPool::SendFinishes(std::vector<Unfinished> batch) {
+  std::vector<FinishRequest> requests;
+  requests.reserve(batch.size());
+  for (const Unfinished& u : batch) requests.push_back(u.request);
   std::vector<StatusOr<JobState>> results = queue_->Finish(requests);
-  for (size_t i = 0; i < requests.size(); ++i) {
+  std::vector<JobId> ended;
+  bool refused = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
     if (!results[i].ok()) {
-      ++lost_;  // the lease was taken back while we ran; the other owner reports it
+      const Code code = results[i].status().code();
+      // Not recorded because the store is unavailable (disk full, Redis restarting): the job
+      // stays held, its lease kept alive by our heartbeats, and the outcome is sent again
+      // shortly, for as long as it takes. Dropping it would leave the job running until its
+      // lease expired and then run it a second time. Other errors (e.g. Redis still loading its
+      // AOF) get a few tries; if they persist the lease is left to expire, as before.
+      const bool transient = code == Code::kUnavailable || code == Code::kDeadlineExceeded ||
+                             code == Code::kResourceExhausted;
+      const bool lease_gone = code == Code::kFailedPrecondition || code == Code::kNotFound;
+      if (!lease_gone && (transient || batch[i].refusals < 10)) {
+        ++batch[i].refusals;
+        unfinished_.push_back(std::move(batch[i]));
+        refused = true;
+        continue;
+      }
+      ++lost_;  // the lease was taken back while we ran (the other owner reports), or given up
+      ended.push_back(batch[i].request.id);
       continue;
     }
+    ended.push_back(batch[i].request.id);
     if (options_.observer != nullptr) {
-      options_.observer->OnFinished(done[i].job, done[i].status, *results[i]);
+      options_.observer->OnFinished(batch[i].job, batch[i].status, *results[i]);
     }
-    switch (requests[i].outcome) {
+    switch (batch[i].request.outcome) {
       case Outcome::kSucceeded:
         ++succeeded_;
         break;
@@ -194,11 +226,37 @@ void WorkerPool::FlushFinished(std::vector<Done> done) {
         break;
     }
   }
+  if (refused) {
+    // Backoff from 50 ms to 2 s: prompt once the store is back, cheap while it is not.
+    finish_retry_delay_ = std::clamp(finish_retry_delay_ * 2, std::chrono::milliseconds(50),
+                                     std::chrono::milliseconds(2000));
+    next_finish_retry_ = std::chrono::steady_clock::now() + finish_retry_delay_;
+  } else if (unfinished_.empty()) {
+    finish_retry_delay_ = std::chrono::milliseconds(0);
+  }
   {
     std::lock_guard lock(mu_);
-    for (const FinishRequest& r : requests) held_.erase(r.id);
+    for (JobId id : ended) held_.erase(id);
   }
   work_cv_.notify_all();  // Shutdown waits for held_ to drain
+}
+
+void WorkerPool::RetryUnfinished(bool give_up) {
+  if (unfinished_.empty()) return;
+  if (give_up) {
+    // Shutting down and out of time: the lease expires and the job runs again elsewhere
+    // (at-least-once), which is better than never exiting while the store is down.
+    std::lock_guard lock(mu_);
+    for (const Unfinished& u : unfinished_) held_.erase(u.request.id);
+    unfinished_.clear();
+    work_cv_.notify_all();
+    return;
+  }
+  if (std::chrono::steady_clock::now() < next_finish_retry_) return;
+  std::vector<Unfinished> batch;
+  batch.swap(unfinished_);
+  finish_retries_ += batch.size();
+  SendFinishes(std::move(batch));
 }
 
 void WorkerPool::HeartbeatHeld() {
@@ -216,7 +274,10 @@ void WorkerPool::HeartbeatHeld() {
     if (auto it = held_.find(id); it != held_.end()) it->second.cancel->Cancel();
   }
   for (JobId id : hb->lost) {
-    if (auto it = held_.find(id); it != held_.end()) it->second.cancel->Cancel();
+    if (auto it = held_.find(id); it != held_.end()) {
+      it->second.lost_cancel = true;
+      it->second.cancel->Cancel();
+    }
   }
 }
 
@@ -250,14 +311,17 @@ void WorkerPool::DispatchLoop() {
     std::vector<Done> done;
     size_t held_count;
     bool exit;
+    Clock::time_point give_up;
     {
       std::lock_guard lock(mu_);
       done.swap(done_);
       held_count = held_.size();
       exit = workers_exit_;
       wakeup_ = false;
+      give_up = give_up_finishing_;
     }
     if (exit) return;
+    RetryUnfinished(Clock::now() >= give_up);
     FlushFinished(std::move(done));
     const bool stopping = stopping_.load();
     if (stopping) {
@@ -290,8 +354,11 @@ void WorkerPool::DispatchLoop() {
         {
           std::lock_guard lock(mu_);
           for (Job& job : *claimed) {
-            held_.try_emplace(job.id);
-            inbox_.push_back(std::move(job));
+            // A job we still hold came back: its lease was reaped while we ran it (a wall-clock
+            // jump makes every lease look expired) and the claim gave it to us again. The run
+            // in progress continues under the new lease (same worker id); starting a second
+            // one would run the job twice at once.
+            if (held_.try_emplace(job.id).second) inbox_.push_back(std::move(job));
           }
         }
         work_cv_.notify_all();
@@ -300,7 +367,9 @@ void WorkerPool::DispatchLoop() {
 
     std::unique_lock lock(mu_);
     if (more && held_.size() < capacity) continue;
-    dispatch_cv_.wait_until(lock, std::min(next_beat, Clock::now() + options_.poll_interval), [&] {
+    auto wake = std::min(next_beat, Clock::now() + options_.poll_interval);
+    if (!unfinished_.empty()) wake = std::min(wake, std::max(next_finish_retry_, Clock::now()));
+    dispatch_cv_.wait_until(lock, wake, [&] {
       return workers_exit_ || !done_.empty() || wakeup_ || (stopping_ && !inbox_.empty());
     });
   }

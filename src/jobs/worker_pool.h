@@ -57,6 +57,7 @@ struct WorkerPoolStats {
   uint64_t cancelled = 0;
   uint64_t released = 0;
   uint64_t lost_leases = 0;
+  uint64_t finish_retries = 0;  // outcomes the queue refused at first and that were sent again
 };
 
 class WorkerPool {
@@ -82,16 +83,28 @@ class WorkerPool {
   struct Held {
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
     bool shutdown_cancel = false;  // cancelled by us at shutdown, not by a user
+    bool lost_cancel = false;      // cancelled by us because the queue took the lease back
   };
   struct Done {
     Job job;
     Status status;
+  };
+  // An outcome the queue has not recorded yet: Finish failed for a reason other than the lease
+  // being gone (the store or Redis was unavailable, the disk full). Retried with backoff while we
+  // keep the job's lease alive, so a finished job is not run again just because one write failed.
+  struct Unfinished {
+    Job job;
+    Status status;
+    FinishRequest request;
+    int refusals = 0;  // how often the queue refused it so far
   };
 
   void DispatchLoop();
   void WorkLoop();
   void RunOne(const Job& job);
   void FlushFinished(std::vector<Done> done);
+  void SendFinishes(std::vector<Unfinished> batch);
+  void RetryUnfinished(bool give_up);
   void HeartbeatHeld();
   void ReleasePrefetched();
 
@@ -106,6 +119,13 @@ class WorkerPool {
   std::deque<Job> inbox_;                // claimed, not yet started
   std::vector<Done> done_;               // finished, not yet reported
   std::map<JobId, Held> held_;           // every job we hold a lease on
+  // Dispatcher thread only: finished jobs whose outcome the queue has not taken yet.
+  std::vector<Unfinished> unfinished_;
+  std::chrono::steady_clock::time_point next_finish_retry_{};
+  std::chrono::milliseconds finish_retry_delay_{0};
+  // Set by Shutdown: past it, outcomes the queue still refuses are left to lease expiry.
+  std::chrono::steady_clock::time_point give_up_finishing_ =
+      std::chrono::steady_clock::time_point::max();
   bool wakeup_ = false;
   bool started_ = false;
   std::atomic<bool> stopping_{false};
@@ -114,7 +134,7 @@ class WorkerPool {
   int busy_ = 0;
 
   std::atomic<uint64_t> claimed_{0}, succeeded_{0}, failed_{0}, cancelled_{0}, released_{0},
-      lost_{0};
+      lost_{0}, finish_retries_{0};
 
   std::thread dispatcher_;
   std::vector<std::thread> workers_;

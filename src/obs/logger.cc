@@ -43,12 +43,6 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -192,23 +186,31 @@ ScopedLogContext::~ScopedLogContext() {
 
 // ---- Redaction and escaping ----
 
-bool IsSecretFieldName(std::string_view key) {
-  static constexpr std::array<std::string_view, 10> kMarkers = {
-      "authorization", "token",  "password", "passwd",     "secret",
-      "api_key",       "apikey", "cookie",   "credential", "private_key"};
-  std::string k = ToLower(key);
-  for (char& c : k) {
-    if (c == '-') c = '_';
-  }
-  for (std::string_view m : kMarkers) {
-    if (k.find(m) != std::string::npos) return true;
+namespace {
+
+// Case-insensitive `marker` in `key`, with '-' read as '_'. Runs on every logged field, so it
+// compares in place instead of building a folded copy.
+bool ContainsFolded(std::string_view key, std::string_view marker) {
+  auto fold = [](char c) {
+    if (c == '-') return '_';
+    return Lower(c);
+  };
+  for (size_t i = 0; i + marker.size() <= key.size(); ++i) {
+    size_t j = 0;
+    while (j < marker.size() && fold(key[i + j]) == marker[j]) ++j;
+    if (j == marker.size()) return true;
   }
   return false;
 }
 
-std::string MaskSecrets(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+// MaskSecrets, appending to `out`.
+void AppendMasked(std::string& out, std::string_view text) {
+  // Every rule below needs a separator after its word ("Bearer x", "token=x", "token: x"); most
+  // values (ids, routes, numbers) have none and are copied as they are.
+  if (text.find_first_of(" =:") == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
   size_t i = 0;
   while (i < text.size()) {
     const bool at_word_start = i == 0 || !IsIdentChar(text[i - 1]);
@@ -254,6 +256,33 @@ std::string MaskSecrets(std::string_view text) {
     out += kRedacted;
     i = v;
   }
+}
+
+// Masks `text` into a per-thread scratch buffer and appends it as a JSON string: no allocation
+// per field once the buffer has grown.
+void AppendMaskedString(std::string& out, std::string_view text) {
+  thread_local std::string scratch;
+  scratch.clear();
+  AppendMasked(scratch, text);
+  AppendString(out, scratch);
+}
+
+}  // namespace
+
+bool IsSecretFieldName(std::string_view key) {
+  static constexpr std::array<std::string_view, 10> kMarkers = {
+      "authorization", "token",  "password", "passwd",     "secret",
+      "api_key",       "apikey", "cookie",   "credential", "private_key"};
+  for (std::string_view m : kMarkers) {
+    if (ContainsFolded(key, m)) return true;
+  }
+  return false;
+}
+
+std::string MaskSecrets(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendMasked(out, text);
   return out;
 }
 
@@ -342,7 +371,7 @@ std::string Logger::Format(LogLevel level, std::string_view msg,
   out += "\",\"level\":\"";
   out += LogLevelName(level);
   out += "\",\"msg\":";
-  AppendString(out, MaskSecrets(msg));
+  AppendMaskedString(out, msg);
 
   const LogContext& ctx = tls_context;
   const std::pair<std::string_view, const std::string*> context_fields[] = {
@@ -361,7 +390,7 @@ std::string Logger::Format(LogLevel level, std::string_view msg,
   for (const auto& [name, value] : context_fields) {
     if (value->empty()) continue;
     AppendKey(out, name);
-    AppendString(out, MaskSecrets(*value));
+    AppendMaskedString(out, *value);
   }
 
   for (const LogField& f : fields) {
@@ -379,7 +408,7 @@ std::string Logger::Format(LogLevel level, std::string_view msg,
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<V, std::string>) {
-            AppendString(out, MaskSecrets(v));
+            AppendMaskedString(out, v);
           } else if constexpr (std::is_same_v<V, bool>) {
             out += v ? "true" : "false";
           } else if constexpr (std::is_same_v<V, double>) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "backends/sqlite/database.h"
@@ -86,6 +87,61 @@ TEST_F(WriterTest, FailingOpRollsBackAloneAndGetsItsOwnStatus) {
   EXPECT_TRUE(ok1.ok());
   EXPECT_TRUE(ok2.ok());
   EXPECT_EQ(failed.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Count(), 2);
+}
+
+// SQLite may answer SQLITE_FULL or SQLITE_IOERR by rolling back the whole transaction rather than
+// the failing statement (sqlite3_get_autocommit tells). The op below does what SQLite does then.
+// Every op of the group that ran before it lost its writes and must be told so; the ops after it
+// must still commit, in a transaction of the group, with their after-commit hooks run.
+TEST_F(WriterTest, TransactionRolledBackBySqliteFailsTheEarlierOpsOfTheGroup) {
+  std::atomic<int> done{0};
+  Status before, culprit, after;
+  int hooks_before = 0, hooks_after = 0;
+  // Hold the writer thread so the next three ops are taken as one group.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> holding{false};
+  db_->writer().Submit([&](Tx&) {
+    holding = true;
+    released.wait();
+    return Status::Ok();
+  });
+  while (!holding) std::this_thread::yield();
+  db_->writer().Submit(
+      [&](Tx& tx) {
+        tx.AfterCommit([&] { ++hooks_before; });
+        return Insert(1)(tx);
+      },
+      [&](const Status& s) { before = s, ++done; });
+  db_->writer().Submit(
+      [](Tx& tx) -> Status {
+        SG_RETURN_IF_ERROR(Insert(2)(tx));
+        (void)tx.conn().Exec("ROLLBACK");  // as SQLite does after some SQLITE_FULL errors
+        return Unavailable("database or disk is full");
+      },
+      [&](const Status& s) { culprit = s, ++done; });
+  db_->writer().Submit(
+      [&](Tx& tx) {
+        tx.AfterCommit([&] { ++hooks_after; });
+        return Insert(3)(tx);
+      },
+      [&](const Status& s) { after = s, ++done; });
+  release.set_value();
+  ASSERT_TRUE(db_->writer().Run([](Tx&) { return Status::Ok(); }).ok());
+  ASSERT_EQ(done.load(), 3);
+  EXPECT_EQ(before.code(), Code::kUnavailable) << before.ToString();  // its insert is gone
+  EXPECT_EQ(hooks_before, 0);
+  EXPECT_EQ(culprit.code(), Code::kUnavailable);
+  EXPECT_TRUE(after.ok()) << after.ToString();
+  EXPECT_EQ(hooks_after, 1);
+  auto conn = db_->readers().Acquire();
+  auto st = (*conn)->Prepare("SELECT group_concat(v) FROM t");
+  ASSERT_TRUE(*(*st)->Step());
+  EXPECT_EQ((*st)->Text(0), "3");  // exactly what the callers were told was stored
+  (*st)->Reset();
+  // The writer is in a sane state afterwards: a later op commits normally.
+  EXPECT_TRUE(db_->writer().Run(Insert(4)).ok());
   EXPECT_EQ(Count(), 2);
 }
 

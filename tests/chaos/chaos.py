@@ -7,8 +7,10 @@ was lost, duplicated or corrupted (tests/chaos/invariants.py).
 
 Scenarios (each starts its own server on a free 127.0.0.1 port with a fresh data directory):
   server_kill    SIGKILL the server at random moments mid-ingest and restart it
-  redis_workers  a Redis queue (own redis-server, AOF appendfsync always) with worker processes:
-                 SIGKILL workers, restart Redis, SIGKILL the server
+  redis_workers  the scale-out deployment: own redis-server (AOF, appendfsync always), one API
+                 process (`serve --role api`) and three `scriptgen worker` processes; 500
+                 documents; two workers SIGKILLed mid-run and Redis SIGKILLed and restarted once;
+                 every document must succeed exactly once (--long: 3000 documents, more faults)
   embed_faults   an OpenAI-compatible embedding provider (fake_embedder.py) that times out, answers
                  500, 429, garbage and wrong dimensions, then recovers; dead letters are retried
   backpressure   a queue-depth limit (`serve --max-queue-depth`) against eight writers and one
@@ -19,8 +21,11 @@ Scenarios (each starts its own server on a free 127.0.0.1 port with a fresh data
   clock_jump     the server's wall clock jumps hours forward and back (an LD_PRELOAD shim,
                  clock_shim.cc; libfaketime is not installed) while it ingests and restarts
 A scenario whose prerequisites are missing (the binary lacks the feature, not root, no
-redis-server) is SKIPPED with the reason printed. The short form (default) takes under two minutes
-for all scenarios; --long (or SG_CHAOS_LONG=1) runs each for minutes with many more faults.
+redis-server) is SKIPPED with the reason printed. The short form (default) takes about three
+minutes for all scenarios on a busy two-core machine; --long (or SG_CHAOS_LONG=1) runs each for
+minutes with many more faults. Workloads are rate-limited or of a fixed size, so the backlog the
+server must drain after the faults (and the run time) stays bounded on a slow machine; the
+checker's wait is a bound, not a sleep.
 
 The workload client behaves like a careful real client: every upload carries an Idempotency-Key
 and is retried with the same bytes after a connection error, 5xx or 503/429 (honouring
@@ -35,6 +40,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import string
 import struct
 import subprocess
@@ -83,9 +89,14 @@ def help_text(bin_path, *args):
 
 class Workload:
     def __init__(self, port, rng, prefix, threads=4, size=(500, 20000), give_up_s=45,
-                 retry_5xx=True, final_statuses=()):
+                 retry_5xx=True, final_statuses=(), rate=None, max_docs=None):
         self.port, self.rng, self.prefix = port, rng, prefix
         self.threads, self.size, self.give_up_s = threads, size, give_up_s
+        # New documents per second over all threads (None: as fast as the server answers) and in
+        # all (None: until stop()). A bounded workload keeps the time the server needs to process
+        # the backlog, and so the scenario's run time, predictable on a slow or busy machine.
+        self.rate, self.max_docs = rate, max_docs
+        self.next_slot = time.time()
         self.retry_5xx = retry_5xx
         self.final_statuses = set(final_statuses)  # refusals not retried (e.g. 507 when full)
         self.accepted, self.refused, self.unknown = [], [], []
@@ -117,10 +128,29 @@ class Workload:
     def _loop(self, t):
         rng = random.Random(self.rng.random())
         while not self.stop_event.is_set():
-            self.upload_one(rng)
+            with self.lock:
+                if self.max_docs is not None and self.counter >= self.max_docs:
+                    return
+                self.counter += 1
+                index = self.counter
+                wait = 0.0
+                if self.rate:
+                    now = time.time()
+                    self.next_slot = max(self.next_slot, now - 1.0) + 1.0 / self.rate
+                    wait = self.next_slot - now
+            if wait > 0 and self.stop_event.wait(wait):
+                return
+            self.upload_one(rng, self.make_doc(rng, index=index))
 
-    def make_doc(self, rng, size=None):
-        i = self._next()
+    def wait_done(self, timeout):
+        """Waits until a max_docs workload has made (and settled) all of its documents."""
+        deadline = time.time() + timeout
+        for th in self._threads:
+            th.join(max(0.0, deadline - time.time()))
+        return not any(th.is_alive() for th in self._threads)
+
+    def make_doc(self, rng, size=None, index=None):
+        i = index or self._next()
         marker = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
         n = size or rng.randint(*self.size)
         words, total = [], 0
@@ -219,14 +249,16 @@ class Scenario:
             log(f"  FAIL: {msg}")
         return cond
 
-    def verify(self, srv, workload, wait_s=None, sweep="grace"):
-        wait_s = wait_s or (300 if self.ctx.long else 60)
+    def verify(self, srv, workload, wait_s=None, sweep="grace", queue="sqlite"):
+        # A bound on how long a run's backlog may take to drain, not a typical time: the check
+        # returns as soon as every job is terminal.
+        wait_s = wait_s or (600 if self.ctx.long else 120)
         log(f"  workload: {workload.summary()}")
         self.expect(not workload.bad_refusals,
                     f"{len(workload.bad_refusals)} error answers without the JSON error body, e.g. "
                     f"{workload.bad_refusals[:2]}")
         rep = check(Api(f"http://127.0.0.1:{srv.port}", server_fixture.TOKEN), srv.data_dir,
-                    self.ctx.bin, workload.accepted, wait_s=wait_s, sweep=sweep)
+                    self.ctx.bin, workload.accepted, wait_s=wait_s, sweep=sweep, queue=queue)
         rep.print()
         for v in rep.violations:
             self.failures.append("invariant: " + v)
@@ -270,7 +302,7 @@ def restart(srv):
 
 def scenario_server_kill(sc):
     srv = sc.server(extra_args=["--max-connections", "4096"]).start()
-    wl = Workload(srv.port, sc.rng, "kill", threads=4).start()
+    wl = Workload(srv.port, sc.rng, "kill", threads=4, rate=10).start()
     duration = 300 if sc.ctx.long else 12
     end, kills = time.time() + duration, 0
     while time.time() < end:
@@ -333,33 +365,70 @@ def scenario_redis_workers(sc):
 
     start_redis()
     sc.cleanups.append(lambda: stop_redis(signal.SIGKILL) if redis["p"].poll() is None else None)
-    srv = sc.server(extra_args=["--queue", redis_url])
+    # The scale-out deployment: one API process and three worker processes sharing the data
+    # directory (SQLite in WAL mode, blob files) and the Redis queue.
+    srv = sc.server(extra_args=["--queue", redis_url, "--role", "api", "--max-connections", "4096"])
     srv.start()
-    workers = []
     wlogs = open(os.path.join(sc.tmp, "workers.log"), "ab")
 
+    def workers_up():
+        with open(os.path.join(sc.tmp, "workers.log"), "rb") as f:
+            return f.read().count(b'"msg":"working"')
+
     def start_worker():
+        """Starts a worker and waits until it is working: a worker that cannot reach Redis at
+        start exits (its supervisor restarts it), which is not the fault under test here."""
+        up = workers_up()
         p = subprocess.Popen([sc.ctx.bin, "worker", "--queue", redis_url, "--data-dir", srv.data_dir],
                              stdout=wlogs, stderr=wlogs, env=srv.env)
         sc.procs.append(p)
+        deadline = time.time() + 60
+        while workers_up() <= up and p.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
         return p
 
-    workers = [start_worker() for _ in range(2)]
-    wl = Workload(srv.port, sc.rng, "redis", threads=4).start()
-    duration = 300 if sc.ctx.long else 24
-    end, events = time.time() + duration, []
-    while time.time() < end:
-        time.sleep(sc.rng.uniform(0.5, 2.5))
-        what = sc.rng.choice(["worker", "worker", "worker", "redis", "server"])
+    def ready_documents():
+        conn = sqlite3.connect(os.path.join(srv.data_dir, "scriptgen.db"), timeout=30)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM documents WHERE ready = 1").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+        finally:
+            conn.close()
+
+    def when_ready(n, timeout=120):
+        """Waits until n documents were processed (so a fault lands mid-run, however fast or slow
+        this machine is)."""
+        deadline = time.time() + timeout
+        while ready_documents() < n and time.time() < deadline:
+            time.sleep(0.1)
+
+    workers = [start_worker() for _ in range(3)]
+    docs = 3000 if sc.ctx.long else 500
+    wl = Workload(srv.port, sc.rng, "redis", threads=6, size=(300, 4000), max_docs=docs,
+                  give_up_s=120).start()
+    # SIGKILL two workers mid-run (each replaced two seconds later, as a supervisor would: the
+    # replacement has a new worker id, so the killed worker's jobs still come back only through
+    # lease expiry), and restart Redis once (SIGKILL: with appendfsync always nothing it
+    # acknowledged may be lost) between them. The long form adds API kills and more of each.
+    plan = [(0.2, "worker"), (0.4, "redis"), (0.6, "worker")]
+    if sc.ctx.long:
+        plan = sorted(plan + [(f, sc.rng.choice(["worker", "redis", "server"]))
+                              for f in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9)])
+    events = []
+    for frac, what in plan:
+        when_ready(int(docs * frac))
+        log(f"  {ready_documents()}/{docs} documents processed: {what} fault")
         if what == "worker":
-            i = sc.rng.randrange(len(workers))
+            # Two different workers of the three first, then any.
+            i = events.count("worker") if events.count("worker") < 2 else sc.rng.randrange(3)
             workers[i].kill()
             workers[i].wait()
-            time.sleep(sc.rng.uniform(0, 0.5))
+            time.sleep(2.0)
             workers[i] = start_worker()
         elif what == "redis":
-            stop_redis(sc.rng.choice([signal.SIGKILL, signal.SIGTERM]))
-            time.sleep(sc.rng.uniform(0.2, 1.5))
+            stop_redis(signal.SIGKILL)
+            time.sleep(sc.rng.uniform(0.5, 1.5))
             start_redis()
         else:
             srv.kill9()
@@ -367,10 +436,21 @@ def scenario_redis_workers(sc):
             restart(srv)
         events.append(what)
     log(f"  faults: {', '.join(f'{k} x{events.count(k)}' for k in sorted(set(events)))}")
+    sc.expect(wl.wait_done(300), "the workload did not finish uploading")
     wl.stop()
+    sc.expect(len(wl.accepted) == docs and not wl.unknown and not wl.refused,
+              f"{docs} uploads, {len(wl.accepted)} accepted: every upload must get in despite the "
+              f"faults (client retries with its Idempotency-Key)")
     for w in workers:
         sc.expect(w.poll() is None, f"a worker exited on its own (code {w.returncode}); see workers.log")
-    return sc.verify(srv, wl)
+    rep = sc.verify(srv, wl, wait_s=600 if sc.ctx.long else 180, queue="redis")
+    # Nothing here is the documents' fault: every one must have succeeded (exactly once: the
+    # checker found no duplicate chunks or documents), none dead-lettered.
+    api = Api(f"http://127.0.0.1:{srv.port}", server_fixture.TOKEN)
+    not_ok = [u["job_id"] for u in wl.accepted
+              if (api.call("GET", "/v1/jobs/" + u["job_id"])[1] or {}).get("state") != "succeeded"]
+    sc.expect(not not_ok, f"{len(not_ok)} accepted uploads did not succeed, e.g. {not_ok[:5]}")
+    return rep
 
 
 def binary_mentions(bin_path, needle):
@@ -396,7 +476,7 @@ def scenario_embed_faults(sc):
            # A client timeout shorter than the fake's hang, so "timeout" is the server's own.
            "SCRIPTGEN_EMBED_TIMEOUT_MS": "2000"}
     srv = sc.server(env=env).start()
-    wl = Workload(srv.port, sc.rng, "embed", threads=2, size=(300, 6000)).start()
+    wl = Workload(srv.port, sc.rng, "embed", threads=2, size=(300, 6000), rate=6).start()
     scale = 5 if sc.ctx.long else 1
     phases = [("ok", None, 2), ("timeout", 6.0, 7), ("error", None, 3), ("throttle", None, 3),
               ("garbage", None, 2), ("baddim", None, 2), ("flaky", None, 3), ("ok", None, 1)]
@@ -406,7 +486,9 @@ def scenario_embed_faults(sc):
         time.sleep(secs * scale)
     wl.stop()
     fake.set_mode("ok")
-    rep = sc.verify(srv, wl, wait_s=600 if sc.ctx.long else 100)
+    # Jobs that failed during the faults come back after the documented retry delays (1, 5, 25,
+    # 125 s, +-20 %): the wait covers the whole schedule.
+    rep = sc.verify(srv, wl, wait_s=600 if sc.ctx.long else 240)
     log(f"  provider saw {fake.stats()}")
     # Recovery: dead letters of provider trouble go back and now succeed.
     api = Api(f"http://127.0.0.1:{srv.port}", server_fixture.TOKEN)
@@ -599,7 +681,7 @@ def scenario_clock_jump(sc):
     if abs(created - (time.time() + 3 * 3600)) > 600:
         raise Skip(f"the clock shim has no effect on this binary (job created_at {job['created_at']})")
     jump(0)
-    wl = Workload(srv.port, sc.rng, "clock", threads=3).start()
+    wl = Workload(srv.port, sc.rng, "clock", threads=3, rate=10).start()
     steps = [(+2 * 3600, 3), (-1 * 3600, 3), (0, 2), (+26 * 3600, 3), (-3 * 3600, 2), (0, 2)]
     if sc.ctx.long:
         steps = steps * 4

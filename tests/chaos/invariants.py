@@ -15,7 +15,10 @@ Checks, each a violation when broken:
   2. every accepted upload's job exists (`GET /v1/jobs/{id}`) and is `succeeded`, or `dead` with an
      error class and message and listed in `GET /v1/dlq` with its error history;
   3. exactly one document per accepted upload and per Idempotency-Key, one document per ingest
-     job and one ingest job per document (no lost or duplicated jobs);
+     job and one ingest job per document (no lost or duplicated jobs); jobs are read through the
+     API, so this holds for a Redis queue too (queue="redis": there an ingest job without a
+     document is allowed only if no client was given it and it ended cancelled or dead with a
+     reason, see jobs/queue.h EnqueueInTx);
   4. no duplicate chunks (same document and seq, or same document and byte range), chunk_count
      matches the rows of a ready document, every chunk of a ready document has exactly one vector
      of the document's embed_version with the declared dimension;
@@ -41,7 +44,6 @@ import urllib.parse
 
 TERMINAL = ("succeeded", "dead", "cancelled")
 SWEEP_GRACE_S = 3600  # governance/orphan_detector.h
-STATE_NAMES = {0: "queued", 1: "scheduled", 2: "running", 3: "succeeded", 4: "dead", 5: "cancelled"}
 
 
 class Api:
@@ -129,7 +131,8 @@ def _rows(conn, sql, *args):
     return conn.execute(sql, args).fetchall()
 
 
-def check(api, data_dir, scriptgen_bin, uploads=(), wait_s=60, search_sample=200, sweep="grace"):
+def check(api, data_dir, scriptgen_bin, uploads=(), wait_s=60, search_sample=200, sweep="grace",
+          queue="sqlite"):
     rep = Report()
     t0 = time.time()
     # 1. Nothing stuck.
@@ -173,7 +176,7 @@ def check(api, data_dir, scriptgen_bin, uploads=(), wait_s=60, search_sample=200
 
     conn = _db(data_dir)
     try:
-        _check_database(conn, rep, uploads, data_dir)
+        _check_database(conn, rep, uploads, data_dir, jobs, queue)
     finally:
         conn.close()
 
@@ -247,7 +250,7 @@ def _unreferenced_blobs(data_dir, conn=None):
     return [k for k in found if k not in referenced]
 
 
-def _check_database(conn, rep, uploads, data_dir):
+def _check_database(conn, rep, uploads, data_dir, jobs, queue):
     integrity = _rows(conn, "PRAGMA integrity_check")
     if integrity != [("ok",)]:
         rep.fail(f"sqlite integrity_check: {integrity[:5]}")
@@ -272,15 +275,31 @@ def _check_database(conn, rep, uploads, data_dir):
                 rep.fail(f"upload {u['key']}: answered {u['document_id']} but stored doc_{ids[0]}")
     for job_id, n in _rows(conn, "SELECT job_id, COUNT(*) FROM documents GROUP BY job_id HAVING COUNT(*) > 1"):
         rep.fail(f"job_{job_id} ingests {n} documents")
-    for (doc_id,) in _rows(conn, "SELECT d.id FROM documents d LEFT JOIN jobs j ON j.id = d.job_id "
-                                 "WHERE j.id IS NULL"):
-        rep.fail(f"doc_{doc_id} has no ingest job")
-    for (job_id,) in _rows(conn, "SELECT j.id FROM jobs j WHERE j.type = 'ingest' AND NOT EXISTS "
-                                 "(SELECT 1 FROM documents d WHERE d.job_id = j.id)"):
-        rep.fail(f"job_{job_id} (ingest) has no document")
-    for doc_id, state in _rows(conn, "SELECT d.id, j.state FROM documents d JOIN jobs j ON j.id = d.job_id "
-                                     "WHERE (d.ready = 1) != (j.state = 3)"):
-        rep.fail(f"doc_{doc_id}: ready flag disagrees with its job state {STATE_NAMES.get(state, state)}")
+    # Documents against jobs as the queue reports them (GET /v1/jobs): the queue may live in
+    # Redis rather than in this database.
+    job_by_id = {int(j["id"].split("_")[1]): j for j in jobs}
+    doc_jobs = set()
+    for doc_id, job_id, _key, _blob, _sha, ready, *_ in docs:
+        doc_jobs.add(job_id)
+        j = job_by_id.get(job_id)
+        if j is None or j["type"] != "ingest":
+            rep.fail(f"doc_{doc_id} has no ingest job (job_{job_id} {'missing' if j is None else j['type']})")
+        elif (ready == 1) != (j["state"] == "succeeded"):
+            rep.fail(f"doc_{doc_id}: ready flag {ready} disagrees with its job state {j['state']}")
+    accepted_jobs = {u["job_id"] for u in uploads}
+    for job_id, j in sorted(job_by_id.items()):
+        if j["type"] != "ingest" or job_id in doc_jobs:
+            continue
+        # With the SQLite queue a document and its job commit together. A Redis job is enqueued
+        # before the document's SQLite commit, which may then fail (the client was told so and
+        # retries): that job finds no document and must end cancelled or dead with a reason,
+        # never succeeded, and no client may have been given it.
+        benign = (queue == "redis" and j["id"] not in accepted_jobs
+                  and (j["state"] == "cancelled" or (j["state"] == "dead" and (j.get("error") or {}).get("class"))))
+        if benign:
+            rep.stats["jobs_without_document"] = rep.stats.get("jobs_without_document", 0) + 1
+        else:
+            rep.fail(f"{j['id']} (ingest, {j['state']}) has no document")
 
     # 4. Chunks and vectors.
     dup = _rows(conn, "SELECT document_id, seq, COUNT(*) FROM chunks GROUP BY document_id, seq HAVING COUNT(*) > 1")

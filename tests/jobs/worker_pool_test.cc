@@ -338,6 +338,167 @@ TEST_P(WorkerPoolTest, UnknownJobTypeIsLeftForOtherWorkers) {
   EXPECT_EQ(StateOf(theirs), JobState::kQueued);
 }
 
+// A queue whose Finish is refused (as by a full disk or a restarting Redis) while `refuse` is
+// set; everything else goes to the real queue.
+class RefusingFinishQueue final : public JobQueue {
+ public:
+  explicit RefusingFinishQueue(JobQueue* inner) : inner_(inner) {}
+  std::atomic<bool> refuse{false};
+  std::atomic<int> refused{0};
+
+  std::vector<StatusOr<JobState>> Finish(std::span<const FinishRequest> requests) override {
+    if (refuse) {
+      refused += static_cast<int>(requests.size());
+      return std::vector<StatusOr<JobState>>(requests.size(),
+                                             Unavailable("database or disk is full"));
+    }
+    return inner_->Finish(requests);
+  }
+  StatusOr<EnqueueResult> Enqueue(const EnqueueRequest& r) override { return inner_->Enqueue(r); }
+  StatusOr<EnqueueResult> EnqueueInTx(store::WriteTx& tx, const EnqueueRequest& r) override {
+    return inner_->EnqueueInTx(tx, r);
+  }
+  StatusOr<std::vector<EnqueueResult>> EnqueueBatch(
+      std::span<const EnqueueRequest> requests) override {
+    return inner_->EnqueueBatch(requests);
+  }
+  StatusOr<std::vector<Job>> Claim(const ClaimRequest& r) override { return inner_->Claim(r); }
+  StatusOr<HeartbeatResult> Heartbeat(const std::string& worker_id, std::span<const JobId> ids,
+                                      std::chrono::milliseconds lease) override {
+    return inner_->Heartbeat(worker_id, ids, lease);
+  }
+  void RecordProgress(JobId id, const Progress& p) override { inner_->RecordProgress(id, p); }
+  StatusOr<JobState> Cancel(JobId id) override { return inner_->Cancel(id); }
+  StatusOr<int> ReapExpiredLeases() override { return inner_->ReapExpiredLeases(); }
+  StatusOr<Job> Get(JobId id) override { return inner_->Get(id); }
+  StatusOr<std::vector<Job>> List(const JobFilter& f) override { return inner_->List(f); }
+  StatusOr<QueueCounts> Counts() override { return inner_->Counts(); }
+  StatusOr<std::vector<ErrorRecord>> ErrorHistory(JobId id) override {
+    return inner_->ErrorHistory(id);
+  }
+  Status RetryDead(JobId id) override { return inner_->RetryDead(id); }
+  StatusOr<int> RetryDeadByClass(ErrorClass c) override { return inner_->RetryDeadByClass(c); }
+  Status PurgeDead(JobId id) override { return inner_->PurgeDead(id); }
+  StatusOr<int> PurgeDeadByClass(std::optional<ErrorClass> c) override {
+    return inner_->PurgeDeadByClass(c);
+  }
+  void SetWorkAvailableCallback(std::function<void()> cb) override {
+    inner_->SetWorkAvailableCallback(std::move(cb));
+  }
+  const RetryPolicy& retry_policy() const override { return inner_->retry_policy(); }
+
+ private:
+  JobQueue* const inner_;
+};
+
+// A job whose outcome cannot be recorded at first (the disk is full) is neither dropped nor run
+// again: the pool keeps its lease alive and sends the outcome again until the store takes it.
+// Before, the pool forgot the job: it stayed `running` until its lease expired and then ran a
+// second time.
+TEST_P(WorkerPoolTest, RefusedFinishIsRetriedUnderALiveLeaseNotRunAgain) {
+  RefusingFinishQueue refusing(queue_.get());
+  std::atomic<int> runs{0};
+  ASSERT_TRUE(registry_
+                  .Register("once",
+                            [&](JobContext&) {
+                              ++runs;
+                              return Status::Ok();
+                            })
+                  .ok());
+  refusing.refuse = true;
+  // Lease 300 ms: without heartbeats during the refusals the reaper would hand the job out again.
+  pool_ = std::make_unique<WorkerPool>(
+      &refusing, &registry_, &bus_,
+      WorkerPoolOptions{
+          .threads = 2, .lease = milliseconds(300), .reap_interval = milliseconds(50)});
+  pool_->Start();
+  const JobId id = Add("once");
+  ASSERT_TRUE(Eventually([&] { return refusing.refused.load() >= 3; }));
+  std::this_thread::sleep_for(milliseconds(700));  // more than two leases of refusals
+  EXPECT_EQ(StateOf(id), JobState::kRunning);
+  refusing.refuse = false;
+  ASSERT_TRUE(Eventually([&] { return StateOf(id) == JobState::kSucceeded; }, seconds(10)));
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(queue_->Get(id)->attempts, 1);
+  EXPECT_GE(pool_->stats().finish_retries, 3u);
+  EXPECT_TRUE(Eventually([&] { return pool_->stats().succeeded == 1u; }));
+  EXPECT_EQ(pool_->stats().lost_leases, 0u);
+}
+
+// Shutting down while the store refuses every outcome still ends within the deadline (the job is
+// left to lease expiry, which redelivers it), rather than waiting for the store forever.
+TEST_P(WorkerPoolTest, ShutdownDoesNotWaitForeverForARefusingStore) {
+  RefusingFinishQueue refusing(queue_.get());
+  ASSERT_TRUE(registry_.Register("quick", [](JobContext&) { return Status::Ok(); }).ok());
+  refusing.refuse = true;
+  pool_ =
+      std::make_unique<WorkerPool>(&refusing, &registry_, &bus_, WorkerPoolOptions{.threads = 1});
+  pool_->Start();
+  const JobId id = Add("quick");
+  ASSERT_TRUE(Eventually([&] { return refusing.refused.load() >= 1; }));
+  const auto t0 = std::chrono::steady_clock::now();
+  pool_->Shutdown(milliseconds(200));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(5));
+  EXPECT_EQ(StateOf(id), JobState::kRunning);  // not recorded: its lease will expire
+}
+
+// The wall clock jumps ahead while a job runs: the pool's own reaper (a queue without lease
+// owners, like Redis) takes the lease back and the next claim hands the same job to the same pool
+// again. The run in progress carries on under the new lease; the job must not be started a second
+// time, nor end `cancelled` because its old lease was lost.
+TEST(WorkerPoolClockJumpTest, AJobReclaimedByItsOwnPoolIsNotRunTwiceNorCancelled) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("sg-pool-jump-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    MemoryProgressBus bus;
+    ManualClock clock;
+    auto db = std::move(*sqlite::Database::Open((dir / "scriptgen.db").string()));
+    sqlite::SqliteQueue queue(db.get(), RetryPolicy(), &bus, &clock);
+    HandlerRegistry registry;
+    std::atomic<int> runs{0};
+    std::atomic<bool> finish{false};
+    ASSERT_TRUE(registry
+                    .Register("long",
+                              [&](JobContext&) {
+                                ++runs;
+                                while (!finish) std::this_thread::sleep_for(milliseconds(2));
+                                return Status::Ok();
+                              })
+                    .ok());
+    // A long lease (heartbeats every 10 s) and a reaper polling every few milliseconds: the
+    // reaper sees the jump first, as it does in production when the jump is large.
+    WorkerPool pool(&queue, &registry, &bus,
+                    {.threads = 2,
+                     .lease = seconds(30),
+                     .poll_interval = milliseconds(5),
+                     .reap_interval = milliseconds(5)});
+    // Lets the handler end whatever happens, before the pool's destructor waits for it.
+    struct Release {
+      std::atomic<bool>& flag;
+      ~Release() { flag = true; }
+    } release{finish};
+    pool.Start();
+    const JobId id = queue.Enqueue({"long", "", ""})->id;
+    ASSERT_TRUE(Eventually([&] { return runs.load() == 1; }));
+    clock.Advance(std::chrono::hours(26));
+    // Reaped and claimed again (a second attempt) by the same pool.
+    EXPECT_TRUE(Eventually([&] { return queue.Get(id)->attempts == 2; }));
+    std::this_thread::sleep_for(milliseconds(200));
+    finish = true;
+    ASSERT_TRUE(Eventually([&] {
+      const JobState s = queue.Get(id)->state;
+      return s != JobState::kRunning && s != JobState::kQueued;
+    }));
+    const Job j = *queue.Get(id);
+    EXPECT_EQ(j.state, JobState::kSucceeded) << StateName(j.state);
+    EXPECT_EQ(runs.load(), 1);
+    pool.Shutdown(seconds(5));
+  }
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WorkerPoolTest, ::testing::Values("memory", "sqlite"),
                          [](const auto& info) { return info.param; });
 

@@ -121,6 +121,73 @@ TEST_F(RedisQueueTest, FinishedJobsExpireAfterTheirTtlButDeadOnesStay) {
   EXPECT_EQ(keys, 0);
 }
 
+// finished_ttl 0 (the bench's setting, like BullMQ's removeOnComplete): a job is deleted by the
+// Finish that ends it, with its error history and idempotency key, in the same batch as outcomes
+// that keep their job (a retry, a release) and a refused one.
+TEST_F(RedisQueueTest, ZeroTtlDeletesFinishedJobsAtOnceAndKeepsTheRest) {
+  RedisQueueOptions o;
+  o.finished_ttl = milliseconds(0);
+  auto q = QueueOn(pool_, &clock_, nullptr, o);
+  JobId flaky = q->Enqueue({"t", "{}", "key-flaky"})->id;
+  ASSERT_EQ(q->Claim({"w", 1, seconds(30), {}})->size(), 1u);
+  std::vector<jobs::FinishRequest> first = {
+      {flaky, "w", jobs::Outcome::kFailed, {jobs::ErrorClass::kProviderUnavailable, "blip"}}};
+  ASSERT_EQ(*q->Finish(first)[0], JobState::kScheduled);
+  clock_.Advance(seconds(2));  // past the first retry delay (1 s, no jitter)
+
+  JobId ok = q->Enqueue({"t", "{}", "key-ok"})->id;
+  JobId retried = q->Enqueue({"t", "{}", ""})->id;
+  JobId released = q->Enqueue({"t", "{}", ""})->id;
+  JobId cancelled = q->Enqueue({"t", "{}", ""})->id;
+  JobId other = q->Enqueue({"t", "{}", ""})->id;
+  StatusOr<std::vector<Job>> mine = q->Claim({"w", 5, seconds(30), {}});
+  ASSERT_EQ(mine->size(), 5u);  // flaky (promoted), ok, retried, released, cancelled
+  EXPECT_EQ(mine->front().id, flaky);
+  EXPECT_EQ(mine->front().attempts, 2) << "the claim's changes are applied to the returned job";
+  EXPECT_EQ(mine->front().state, JobState::kRunning);
+  EXPECT_EQ(mine->front().worker_id, "w");
+  ASSERT_EQ(q->Claim({"v", 1, seconds(30), {}})->front().id, other);
+  std::vector<jobs::FinishRequest> fin = {
+      {flaky, "w", jobs::Outcome::kSucceeded, {}},
+      {ok, "w", jobs::Outcome::kSucceeded, {}},
+      {retried, "w", jobs::Outcome::kFailed, {jobs::ErrorClass::kProviderUnavailable, "again"}},
+      {released, "w", jobs::Outcome::kReleased, {}},
+      {cancelled, "w", jobs::Outcome::kCancelled, {}},
+      {other, "w", jobs::Outcome::kSucceeded, {}}};  // held by v: refused, untouched
+  std::vector<StatusOr<JobState>> r = q->Finish(fin);
+  EXPECT_EQ(*r[0], JobState::kSucceeded);
+  EXPECT_EQ(*r[1], JobState::kSucceeded);
+  EXPECT_EQ(*r[2], JobState::kScheduled);
+  EXPECT_EQ(*r[3], JobState::kQueued);
+  EXPECT_EQ(*r[4], JobState::kCancelled);
+  EXPECT_EQ(r[5].status().code(), Code::kFailedPrecondition);
+
+  for (JobId gone : {flaky, ok, cancelled}) {
+    EXPECT_EQ(q->Get(gone).status().code(), Code::kNotFound) << "job " << gone;
+  }
+  EXPECT_EQ(q->Get(retried)->state, JobState::kScheduled);
+  EXPECT_EQ(q->ErrorHistory(retried)->size(), 1u);
+  EXPECT_EQ(q->Get(released)->state, JobState::kQueued);
+  EXPECT_EQ(q->Get(other)->state, JobState::kRunning);
+  EXPECT_EQ(q->Get(other)->worker_id, "v");
+  jobs::QueueCounts counts = *q->Counts();
+  EXPECT_EQ(counts.by_state[static_cast<int>(JobState::kSucceeded)], 0);
+  EXPECT_EQ(counts.by_state[static_cast<int>(JobState::kCancelled)], 0);
+  EXPECT_EQ(counts.by_state[static_cast<int>(JobState::kRunning)], 1);
+  EXPECT_EQ(q->List({})->size(), 3u) << "retried, released, other";
+  int64_t keys = -1;
+  (void)pool_->Run([&](RedisConnection& c) -> Status {
+    keys = c.Command({"EXISTS", JobKey(q->key_base(), flaky), ErrorsKey(q->key_base(), flaky),
+                      JobKey(q->key_base(), ok)})
+               ->integer;
+    return Status::Ok();
+  });
+  EXPECT_EQ(keys, 0) << "the job hashes and the error history are deleted";
+  // The idempotency keys are free again.
+  EXPECT_TRUE(q->Enqueue({"t", "{}", "key-flaky"})->created);
+  EXPECT_TRUE(q->Enqueue({"t", "{}", "key-ok"})->created);
+}
+
 TEST_F(RedisQueueTest, CrashedWorkersJobsAreRedeliveredByTheReaper) {
   // "Process" A claims a batch with a short lease and dies without a word.
   {

@@ -15,13 +15,10 @@ constexpr const char* kPrelude = R"lua(
 local P = ARGV[1]
 local function jkey(id) return P .. 'j:' .. id end
 local function ekey(id) return P .. 'e:' .. id end
+local state_index = {P .. 'sched', P .. 'leases', P .. 'succeeded', P .. 'dead', P .. 'cancelled'}
 local function index_of(state, jtype)
   if state == 0 then return P .. 'q:' .. jtype end
-  if state == 1 then return P .. 'sched' end
-  if state == 2 then return P .. 'leases' end
-  if state == 3 then return P .. 'succeeded' end
-  if state == 4 then return P .. 'dead' end
-  return P .. 'cancelled'
+  return state_index[state]
 end
 local adds, rems = {}, {}
 local function add(key, score, id)
@@ -148,23 +145,22 @@ elseif max > 0 and #types > 1 then
   end
 end
 local jobs = {}
+local leases = P .. 'leases'
 for _, id in ipairs(ids) do
   local k = jkey(id)
   local h = redis.call('HGETALL', k)
   local a = 0
   for i = 1, #h, 2 do
-    if h[i] == 'a' then a = tonumber(h[i + 1]) end
+    if h[i] == 'a' then
+      a = tonumber(h[i + 1])
+      break
+    end
   end
-  a = a + 1
-  redis.call('HSET', k, 's', 2, 'a', a, 'w', worker, 'l', lease, 'up', now)
-  add(P .. 'leases', lease, id)
-  h[#h + 1] = 's'; h[#h + 1] = '2'
-  h[#h + 1] = 'a'; h[#h + 1] = tostring(a)
-  h[#h + 1] = 'w'; h[#h + 1] = worker
-  h[#h + 1] = 'l'; h[#h + 1] = lease
-  h[#h + 1] = 'up'; h[#h + 1] = now
+  -- Strings, not Lua numbers: Redis formats a number argument with snprintf("%.17g").
+  redis.call('HSET', k, 's', '2', 'a', tostring(a + 1), 'w', worker, 'l', lease, 'up', now)
+  add(leases, lease, id)
   jobs[#jobs + 1] = id
-  jobs[#jobs + 1] = h
+  jobs[#jobs + 1] = h  -- as before the claim: the caller applies the claim's changes itself
 end
 flush()
 return {promoted, jobs}
@@ -191,49 +187,61 @@ return {cancel, lost}
 
 constexpr const char* kApply = R"lua(
 local now = ARGV[2]
+local drop_finished = tonumber(ARGV[3]) >= tonumber(now)  -- finished_ttl <= 0
 local n = tonumber(ARGV[5])
 local out = {}
 local claimable = false
-for i = 0, n - 1 do
-  local b = 6 + i * 10
-  local id = ARGV[b]
+local all = P .. 'all'
+local function apply(id, want_worker, want_state, want_attempts, want_lease, ns_arg, na, run_at,
+                     ec, em)
   local k = jkey(id)
-  local v = redis.call('HMGET', k, 's', 'w', 'a', 'l', 't')
-  if not v[1] then
-    out[#out + 1] = -1
-  else
-    local st = tonumber(v[1])
-    local a = tonumber(v[3] or '0') or 0
-    local want_attempts = tonumber(ARGV[b + 3])
-    if st ~= tonumber(ARGV[b + 2])
-        or (ARGV[b + 1] ~= '' and v[2] ~= ARGV[b + 1])
-        or (want_attempts >= 0 and a ~= want_attempts)
-        or (ARGV[b + 4] ~= '' and v[4] ~= ARGV[b + 4]) then
-      out[#out + 1] = -(10 + st)
-    else
-      local ns = tonumber(ARGV[b + 5])
-      local na = tonumber(ARGV[b + 6])
-      local a2 = a
-      if na == -2 then a2 = math.max(0, a - 1) elseif na >= 0 then a2 = na end
-      local finished = 0
-      if ns == 3 or ns == 4 or ns == 5 then finished = now end
-      local f = {'s', ns, 'a', a2, 'up', now, 'f', finished, 'w', '', 'l', 0, 'c', 0}
-      local run_at = ARGV[b + 7]
-      if run_at ~= '' then f[#f + 1] = 'r'; f[#f + 1] = run_at end
-      if ARGV[b + 8] ~= '' then
-        f[#f + 1] = 'ec'; f[#f + 1] = ARGV[b + 8]
-        f[#f + 1] = 'em'; f[#f + 1] = ARGV[b + 9]
-        redis.call('RPUSH', ekey(id), a .. '|' .. ARGV[b + 8] .. '|' .. now .. '|' .. ARGV[b + 9])
-      end
-      redis.call('HSET', k, unpack(f))
-      rem(index_of(st, v[5]), id)
-      local score = now
-      if ns == 0 or ns == 4 then score = id elseif ns == 1 then score = run_at end
-      add(index_of(ns, v[5]), score, id)
-      if ns == 0 then claimable = true end
-      out[#out + 1] = ns
-    end
+  local v = redis.call('HMGET', k, 's', 'w', 'a', 'l', 't', 'k', 'ec')
+  if not v[1] then return -1 end
+  local st = tonumber(v[1])
+  local a = tonumber(v[3] or '0') or 0
+  if st ~= want_state
+      or (want_worker ~= '' and v[2] ~= want_worker)
+      or (want_attempts >= 0 and a ~= want_attempts)
+      or (want_lease ~= '' and v[4] ~= want_lease) then
+    return -(10 + st)
   end
+  local ns = tonumber(ns_arg)
+  if drop_finished and (ns == 3 or ns == 5) then
+    -- A TTL of 0: delete now rather than write a state that the sweep deletes next call.
+    if v[6] then redis.call('HDEL', P .. 'idem', v[6]) end
+    if v[7] then redis.call('DEL', k, ekey(id)) else redis.call('DEL', k) end
+    rem(index_of(st, v[5]), id)
+    rem(all, id)
+    return ns
+  end
+  local a2 = v[3] or '0'
+  if na == -2 then a2 = tostring(math.max(0, a - 1)) elseif na >= 0 then a2 = tostring(na) end
+  local finished = '0'
+  if ns == 3 or ns == 4 or ns == 5 then finished = now end
+  local f = {'s', ns_arg, 'a', a2, 'up', now, 'f', finished, 'w', '', 'l', '0', 'c', '0'}
+  if run_at ~= '' then f[#f + 1] = 'r'; f[#f + 1] = run_at end
+  if ec ~= '' then
+    f[#f + 1] = 'ec'; f[#f + 1] = ec
+    f[#f + 1] = 'em'; f[#f + 1] = em
+    redis.call('RPUSH', ekey(id), a .. '|' .. ec .. '|' .. now .. '|' .. em)
+  end
+  redis.call('HSET', k, unpack(f))
+  rem(index_of(st, v[5]), id)
+  local score = now
+  if ns == 0 or ns == 4 then score = id elseif ns == 1 then score = run_at end
+  add(index_of(ns, v[5]), score, id)
+  if ns == 0 then claimable = true end
+  return ns
+end
+for i = 0, n - 1 do
+  local b = 7 + i * 10
+  out[#out + 1] = apply(ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]),
+                        ARGV[b + 4], ARGV[b + 5], tonumber(ARGV[b + 6]), ARGV[b + 7],
+                        ARGV[b + 8], ARGV[b + 9])
+end
+local worker = ARGV[6]
+for i = 7 + n * 10, #ARGV, 2 do
+  out[#out + 1] = apply(ARGV[i], worker, 2, -1, '', ARGV[i + 1], -1, '', '', '')
 end
 flush()
 sweep(ARGV[3], tonumber(ARGV[4]))

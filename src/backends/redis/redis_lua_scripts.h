@@ -19,20 +19,26 @@ const std::string& Enqueue();
 
 // ARGV: base, now, lease_until, worker, max_jobs, promote_limit, ntypes, types...
 // Promotes due scheduled jobs, then claims up to max_jobs queued jobs in id order.
-// Returns {promoted ids, jobs}: jobs is flat: id, then the job's field/value array (later
-// fields win), per job.
+// Returns {promoted ids, jobs}: jobs is flat: id, then the job's field/value array as it was
+// before the claim (the caller applies the claim: running, attempts + 1, worker, lease, updated).
 const std::string& Claim();
 
 // ARGV: base, lease_until, worker, ids... Returns {cancel_requested ids, lost ids}.
 const std::string& Heartbeat();
 
-// ARGV: base, now, sweep_cutoff, sweep_limit, count, then per entry 10 fields:
+// ARGV: base, now, sweep_cutoff, sweep_limit, count, compact_worker, then `count` entries of 10
+// fields:
 //   id, want_worker ('' any), want_state, want_attempts (-1 any), want_lease ('' any),
 //   new_state, new_attempts (-1 keep, -2 one less, >= 0 set), run_at ('' keep),
-//   error class ('' none), error message.
+//   error class ('' none), error message,
+// then compact entries of 2 fields, id and new_state, each meaning "running and held by
+// compact_worker -> new_state" with everything else kept (a batch of successes costs the
+// client and the server 2 strings per job instead of 10).
 // Applies each entry whose preconditions hold (compare-and-set), appends errors to the history,
-// then deletes finished jobs older than the cutoff. Returns per entry the new state, -1 when the
-// job does not exist, or -(10 + current state) when a precondition failed.
+// then deletes finished jobs older than the cutoff. A cutoff >= now (finished_ttl 0) deletes a job
+// that becomes succeeded or cancelled at once instead of storing its final state. Returns per
+// entry (the 10-field ones first) the new state, -1 when the job does not exist, or
+// -(10 + current state) when a precondition failed.
 const std::string& Apply();
 
 // ARGV: base, now, id, then the action for each of the 6 states: n (no change), r (request

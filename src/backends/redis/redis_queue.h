@@ -22,7 +22,8 @@
 //  * Finished jobs (succeeded, cancelled) are deleted `finished_ttl` after they finished, by a
 //    sweep that runs inside Finish and ReapExpiredLeases calls (so within about a second of the
 //    TTL on a queue with live workers). Until then Get/List return them; afterwards Get answers
-//    NotFound and their idempotency keys are free again. Dead jobs are kept until purged.
+//    NotFound and their idempotency keys are free again. Dead jobs are kept until purged. With
+//    finished_ttl 0 the Finish that ends a job deletes it (Get answers NotFound at once).
 //  * State events are published to `bus` after the script that made them true returned. Events
 //    of one job published by different processes reach the bus in the order their Publish calls
 //    reach it, so in a rare race a subscriber can see "running" before "queued".

@@ -172,6 +172,9 @@ int64_t Connection::LastInsertId() const {
 int Connection::Changes() const {
   return sqlite3_changes(db_);
 }
+bool Connection::InTransaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
 StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {
   {

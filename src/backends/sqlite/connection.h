@@ -82,6 +82,8 @@ class Connection {
   StatusOr<Statement*> Prepare(std::string_view sql);
   int64_t LastInsertId() const;
   int Changes() const;
+  // Whether a transaction is open (SQLite may roll one back on its own after an I/O error).
+  bool InTransaction() const;
   sqlite3* raw() { return db_; }
 
  private:

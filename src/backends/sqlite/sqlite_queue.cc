@@ -63,6 +63,22 @@ double Random01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
+// A JSON array of strings, for json_each() in SQL.
+std::string JsonStrings(const std::vector<std::string>& values) {
+  std::string json = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) json += ',';
+    json += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') json += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) continue;  // never in a type or worker id
+      json += c;
+    }
+    json += '"';
+  }
+  return json + "]";
+}
+
 Status NoSuchJob(JobId id) {
   return NotFound("job " + std::to_string(id) + " does not exist");
 }
@@ -120,8 +136,8 @@ Status ApplyPlan(Tx& tx, const Job& job, const jobs::FinishPlan& plan, int64_t n
 }  // namespace
 
 SqliteQueue::SqliteQueue(Database* db, jobs::RetryPolicy policy, jobs::ProgressBus* bus,
-                         const Clock* clock)
-    : db_(db), policy_(std::move(policy)), bus_(bus), clock_(clock) {}
+                         const Clock* clock, jobs::LeaseOwners* owners)
+    : db_(db), policy_(std::move(policy)), bus_(bus), clock_(clock), owners_(owners) {}
 
 SqliteQueue::~SqliteQueue() {
   // Pending progress flushes capture `this`: let the writer finish them first.
@@ -217,17 +233,9 @@ StatusOr<std::vector<Job>> SqliteQueue::Claim(const jobs::ClaimRequest& request)
   // The SQL below moves scheduled->queued and queued->running; keep it honest to the table.
   SG_RETURN_IF_ERROR(jobs::CheckTransition(JobState::kScheduled, JobState::kQueued));
   SG_RETURN_IF_ERROR(jobs::CheckTransition(JobState::kQueued, JobState::kRunning));
-  std::string types_json = "[";
-  for (size_t i = 0; i < request.types.size(); ++i) {
-    if (i > 0) types_json += ',';
-    types_json += '"';
-    for (char c : request.types[i]) {
-      if (c == '"' || c == '\\') types_json += '\\';
-      types_json += c;
-    }
-    types_json += '"';
-  }
-  types_json += ']';
+  const std::string types_json = JsonStrings(request.types);
+  // Before any job is leased to this worker id. If it fails, its leases are reaped by expiry only.
+  if (owners_ != nullptr) (void)owners_->Register(request.worker_id);
 
   std::vector<Job> out;
   Status s = db_->writer().Run([&](Tx& tx) -> Status {
@@ -371,14 +379,30 @@ StatusOr<JobState> SqliteQueue::Cancel(JobId id) {
 }
 
 StatusOr<int> SqliteQueue::ReapExpiredLeases() {
+  std::vector<jobs::LeaseOwners::Dead> dead;
+  std::vector<std::string> dead_ids, own_ids;
+  if (owners_ != nullptr) {
+    dead = owners_->FindDead();
+    for (const jobs::LeaseOwners::Dead& d : dead) dead_ids.push_back(d.worker_id());
+    own_ids = owners_->Held();
+  }
+  const std::string dead_json = JsonStrings(dead_ids);
+  const std::string own_json = JsonStrings(own_ids);
   int reaped = 0;
   Status s = db_->writer().Run([&](Tx& tx) -> Status {
     reaped = 0;
     const int64_t now = clock_->NowMs();
-    StatusOr<Statement*> q =
-        tx.Prepare(Sql("SELECT ", " FROM jobs WHERE state = 2 AND lease_until < ? LIMIT 1000"));
+    // Every lease of an owner whose process is gone, whatever its expiry; and expired leases,
+    // except this process's own: it is demonstrably alive and heartbeating them (the same
+    // dispatcher calls this), and after a forward jump of the wall clock every lease looks
+    // expired.
+    StatusOr<Statement*> q = tx.Prepare(Sql("SELECT ",
+                                            " FROM jobs WHERE state = 2 AND ((lease_until < ?1 AND "
+                                            "coalesce(worker_id, '') NOT IN (SELECT "
+                                            "value FROM json_each(?3))) OR worker_id IN (SELECT "
+                                            "value FROM json_each(?2))) LIMIT 1000"));
     if (!q.ok()) return q.status();
-    (*q)->Bind(1, now);
+    (*q)->Bind(1, now).Bind(2, dead_json).Bind(3, own_json);
     StatusOr<std::vector<Job>> expired = ReadJobs(**q);
     if (!expired.ok()) return expired.status();
     for (const Job& job : *expired) {
@@ -391,6 +415,11 @@ StatusOr<int> SqliteQueue::ReapExpiredLeases() {
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  // Only now that their jobs are back in the queue (committed); a dead owner with more than
+  // 1000 running jobs stays for the next round.
+  if (reaped < 1000) {
+    for (jobs::LeaseOwners::Dead& d : dead) owners_->Forget(std::move(d));
+  }
   return reaped;
 }
 

@@ -6,6 +6,10 @@
 // worker's replacement): SQLite's file lock serialises their writers, and leases make delivery
 // at-least-once across processes.
 //
+// Leases of a process that died are taken back as soon as that is provable (jobs/lease_owners.h:
+// its lock file is no longer locked), not after they expire: a restarted server resumes the jobs
+// it was running at once. Without `owners`, only lease expiry reaps.
+//
 // State events are published to the ProgressBus after the commit that made them true. Progress
 // updates are coalesced: at most one pending write per job, flushed with the next group commit.
 #pragma once
@@ -14,6 +18,7 @@
 #include <unordered_map>
 
 #include "backends/sqlite/database.h"
+#include "jobs/lease_owners.h"
 #include "jobs/queue.h"
 #include "util/clock.h"
 
@@ -25,8 +30,9 @@ namespace scriptgen::sqlite {
 
 class SqliteQueue final : public jobs::JobQueue {
  public:
+  // owners, if not null, must outlive the queue; every worker id that claims is registered there.
   SqliteQueue(Database* db, jobs::RetryPolicy policy, jobs::ProgressBus* bus,
-              const Clock* clock = SystemClock::Get());
+              const Clock* clock = SystemClock::Get(), jobs::LeaseOwners* owners = nullptr);
   ~SqliteQueue() override;
 
   StatusOr<jobs::EnqueueResult> Enqueue(const jobs::EnqueueRequest& request) override;
@@ -64,6 +70,7 @@ class SqliteQueue final : public jobs::JobQueue {
   const jobs::RetryPolicy policy_;
   jobs::ProgressBus* const bus_;
   const Clock* const clock_;
+  jobs::LeaseOwners* const owners_;
 
   std::mutex mu_;
   std::function<void()> on_work_;

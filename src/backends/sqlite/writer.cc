@@ -84,6 +84,7 @@ void Writer::CommitGroup(std::vector<Pending>& group) {
   std::vector<std::function<void()>> after_commit;
   Status begin = conn_->Exec("BEGIN IMMEDIATE");
   if (begin.ok()) {
+    size_t first = 0;  // the first op of the transaction now open
     for (size_t i = 0; i < group.size(); ++i) {
       Tx tx(*conn_);
       Status s = conn_->Exec("SAVEPOINT op");
@@ -100,17 +101,35 @@ void Writer::CommitGroup(std::vector<Pending>& group) {
           (void)conn_->Exec("RELEASE op");
         }
       }
+      if (!conn_->InTransaction()) {
+        // SQLite rolled back the whole transaction, not just the op's statement (it may on
+        // SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM): the ops before this one are gone too.
+        // Without this check they would be told "done", and the next op's SAVEPOINT would open
+        // a transaction of its own that RELEASE commits outside the group.
+        const Status lost = s.ok() ? Unavailable("the store rolled back the transaction") : s;
+        for (size_t j = first; j <= i; ++j) results[j] = lost;
+        after_commit.clear();
+        first = i + 1;
+        begin = conn_->Exec("BEGIN IMMEDIATE");
+        if (!begin.ok()) {
+          for (size_t j = first; j < group.size(); ++j) results[j] = begin;
+          break;
+        }
+        continue;
+      }
       if (s.ok()) {
         for (auto& fn : tx.after_commit_) after_commit.push_back(std::move(fn));
       }
       results[i] = std::move(s);
     }
-    Status commit = conn_->Exec("COMMIT");
-    if (!commit.ok()) {
-      (void)conn_->Exec("ROLLBACK");
-      after_commit.clear();
-      for (Status& s : results) {
-        if (s.ok()) s = commit;
+    if (begin.ok()) {
+      Status commit = conn_->Exec("COMMIT");
+      if (!commit.ok()) {
+        (void)conn_->Exec("ROLLBACK");
+        after_commit.clear();
+        for (size_t j = first; j < group.size(); ++j) {
+          if (results[j].ok()) results[j] = commit;
+        }
       }
     }
   } else {

@@ -239,6 +239,7 @@ class StreamConnection final : public Connection {
   asio::awaitable<bool> HandleSse(Request& req, const Router::Route& route, bool keep_alive,
                                   Clock::time_point start);
   asio::awaitable<void> SseWriteLoop(SseStream& stream);
+  asio::awaitable<bool> WriteSseHeader(const Request& req);
   asio::awaitable<void> WatchDisconnect();
   asio::awaitable<bool> WriteChunk(std::string_view bytes);
   asio::awaitable<void> WriteResponse(const Request& req, Response res, bool keep_alive,
@@ -415,6 +416,8 @@ asio::awaitable<bool> StreamConnection<Stream>::HandleRequest(
           req, ErrorResponse(400, "bad_request", "event stream request body"), start);
       co_return false;
     }
+    // A stream outlives its request by hours: free the parsed header now (req holds a copy).
+    { auto parsed = hp.release(); }
     co_return co_await HandleSse(req, route, keep_alive, start);
   }
 
@@ -491,7 +494,14 @@ asio::awaitable<bool> StreamConnection<Stream>::HandleRequest(
     if (!req.body_file.empty()) ::unlink(req.body_file.c_str());
     return out;
   };
-  Response res = co_await RunOnPool(std::move(run_handler));
+  // Plain statements, not a conditional expression: GCC 12 miscompiles a co_await inside `?:`
+  // (the temporaries of the other branch are destroyed twice).
+  Response res;
+  if (route.options.run_on_network_thread) {
+    res = run_handler();
+  } else {
+    res = co_await RunOnPool(std::move(run_handler));
+  }
   if (core_.stopping.load()) keep_alive = false;
   co_await WriteResponse(req, std::move(res), keep_alive, m.head_via_get || req.method == "HEAD",
                          start);
@@ -592,19 +602,14 @@ asio::awaitable<bool> StreamConnection<Stream>::HandleSse(Request& req, const Ro
   }
   if (force_closed_) co_return false;
 
-  bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
-  res.set(bhttp::field::content_type, "text/event-stream");
-  res.set("X-Accel-Buffering", "no");
-  res.set("X-Request-Id", req.request_id);
-  SetSecurityHeaders(res);  // Cache-Control: no-store covers what SSE needs of no-cache
-  res.keep_alive(false);    // the stream ends the connection; nothing may follow it
-  res.chunked(true);
-  bhttp::response_serializer<bhttp::empty_body> sr{res};
-  beast::error_code ec;
-  Tcp().expires_after(core_.options.idle_timeout);
-  co_await bhttp::async_write_header(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
+  if (!co_await WriteSseHeader(req)) {
+    CallAfter(req, 200, start);
+    co_return false;
+  }
   CallAfter(req, 200, start);
-  if (ec) co_return false;
+  // The stream may stay open for hours, one per client: give back what the request needed.
+  buffer_.clear();
+  buffer_.shrink_to_fit();
 
   phase_ = Phase::kSse;
   sse_ = stream;
@@ -619,6 +624,24 @@ asio::awaitable<bool> StreamConnection<Stream>::HandleSse(Request& req, const Ro
   asio::co_spawn(executor(), WatchDisconnect(), asio::detached);
   co_await SseWriteLoop(*stream);
   co_return false;
+}
+
+template <class Stream>
+asio::awaitable<bool> StreamConnection<Stream>::WriteSseHeader(const Request& req) {
+  // Its own coroutine, so the response and serializer (and their heap fields) are gone by the
+  // time the stream starts: 10,000 idle streams should not each hold a header they sent long ago.
+  bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "text/event-stream");
+  res.set("X-Accel-Buffering", "no");
+  res.set("X-Request-Id", req.request_id);
+  SetSecurityHeaders(res);  // Cache-Control: no-store covers what SSE needs of no-cache
+  res.keep_alive(false);    // the stream ends the connection; nothing may follow it
+  res.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> sr{res};
+  beast::error_code ec;
+  Tcp().expires_after(core_.options.idle_timeout);
+  co_await bhttp::async_write_header(stream_, sr, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
 }
 
 template <class Stream>
