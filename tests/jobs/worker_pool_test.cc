@@ -338,6 +338,13 @@ TEST_P(WorkerPoolTest, UnknownJobTypeIsLeftForOtherWorkers) {
   EXPECT_EQ(StateOf(theirs), JobState::kQueued);
 }
 
+// Destroys a test's pool at the end of its scope, ahead of queue wrappers declared before it
+// (TearDown would destroy the pool only after they are gone).
+struct PoolResetter {
+  std::unique_ptr<WorkerPool>& pool;
+  ~PoolResetter() { pool.reset(); }
+};
+
 // A queue whose Finish is refused (as by a full disk or a restarting Redis) while `refuse` is
 // set; everything else goes to the real queue.
 class RefusingFinishQueue final : public JobQueue {
@@ -397,6 +404,7 @@ class RefusingFinishQueue final : public JobQueue {
 // second time.
 TEST_P(WorkerPoolTest, RefusedFinishIsRetriedUnderALiveLeaseNotRunAgain) {
   RefusingFinishQueue refusing(queue_.get());
+  PoolResetter reset_pool_first{pool_};  // the pool uses `refusing`: it must go before it does
   std::atomic<int> runs{0};
   ASSERT_TRUE(registry_
                   .Register("once",
@@ -429,6 +437,7 @@ TEST_P(WorkerPoolTest, RefusedFinishIsRetriedUnderALiveLeaseNotRunAgain) {
 // left to lease expiry, which redelivers it), rather than waiting for the store forever.
 TEST_P(WorkerPoolTest, ShutdownDoesNotWaitForeverForARefusingStore) {
   RefusingFinishQueue refusing(queue_.get());
+  PoolResetter reset_pool_first{pool_};  // the pool uses `refusing`: it must go before it does
   ASSERT_TRUE(registry_.Register("quick", [](JobContext&) { return Status::Ok(); }).ok());
   refusing.refuse = true;
   pool_ =
