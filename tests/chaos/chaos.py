@@ -553,6 +553,24 @@ def _fill(path, reserve=0):
     return total
 
 
+def _space_report(mnt):
+    """Free space on the test filesystem and the biggest things in the data directory."""
+    st = os.statvfs(mnt)
+    sizes = []
+    data = os.path.join(mnt, "data")
+    for name in sorted(os.listdir(data)) if os.path.isdir(data) else []:
+        path, total = os.path.join(data, name), 0
+        for root, _, files in os.walk(path) if os.path.isdir(path) else [("", [], [path])]:
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(root, f))
+                except OSError:
+                    pass
+        if total >= 64 << 10:
+            sizes.append(f"{name} {total >> 10} KiB")
+    return f"{st.f_bavail * st.f_frsize >> 10} KiB free ({', '.join(sizes)})"
+
+
 def scenario_disk_full(sc):
     if os.geteuid() != 0:
         raise Skip("needs root to mount a small tmpfs for the data directory")
@@ -626,17 +644,24 @@ def scenario_disk_full(sc):
         wl.stop_event.clear()
         wl._threads = []
         os.unlink(filler)
-        log("  space freed")
+        log(f"  space freed: {_space_report(mnt)}")
         # Service recovers without a restart: an upload is accepted and becomes searchable.
-        t0, recovered = time.time(), None
+        t0, recovered, last = time.time(), None, None
         while time.time() - t0 < 30 and recovered is None:
             rec = wl.upload_one(sc.rng)
             if rec:
-                job = srv.wait_job(rec["job_id"], timeout=60)
-                if job["state"] == "succeeded":
+                try:
+                    last = srv.wait_job(rec["job_id"], timeout=60)
+                except AssertionError:
+                    _, last, _ = api.call("GET", "/v1/jobs/" + rec["job_id"])
+                    break
+                if last["state"] == "succeeded":
                     recovered = time.time() - t0
             else:
                 time.sleep(0.5)
+        if recovered is None:
+            # What an operator would look at: is the disk full again, and what is the job doing?
+            log(f"  not recovered; {_space_report(mnt)}; last job: {json.dumps(last)[:600]}")
         sc.expect(recovered is not None, "no upload succeeded within 30 s after space was freed")
         if recovered is not None:
             log(f"  recovered: an upload succeeded {recovered:.1f} s after space was freed")

@@ -120,7 +120,7 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
     sqlite3_close(db);
     return s;
   }
-  std::unique_ptr<Connection> conn(new Connection(db));
+  std::unique_ptr<Connection> conn(new Connection(db, options.busy_timeout_ms));
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
@@ -174,6 +174,37 @@ int Connection::Changes() const {
 }
 bool Connection::InTransaction() const {
   return sqlite3_get_autocommit(db_) == 0;
+}
+
+void Connection::TrackWal() {
+  // Replaces the automatic checkpoint hook (sqlite3_wal_autocheckpoint installs one of these).
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Connection*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+StatusOr<Connection::CheckpointResult> Connection::Checkpoint(CheckpointMode mode,
+                                                              int busy_wait_ms) {
+  const bool truncate = mode == CheckpointMode::kTruncate;
+  if (truncate) sqlite3_busy_timeout(db_, busy_wait_ms);
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(
+      db_, "main", truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, &log,
+      &copied);
+  if (truncate) sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  // SQLITE_BUSY: readers outlasted the wait, or another process holds the write lock. What could
+  // be copied without them was; the caller tries again later.
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return SqliteError(db_, rc, "checkpoint");
+  CheckpointResult result;
+  result.complete = rc == SQLITE_OK && copied == log;
+  result.uncopied_frames = log - copied;
+  if (result.complete && truncate) wal_frames_ = 0;
+  return result;
 }
 
 StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {

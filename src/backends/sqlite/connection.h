@@ -84,11 +84,28 @@ class Connection {
   int Changes() const;
   // Whether a transaction is open (SQLite may roll one back on its own after an I/O error).
   bool InTransaction() const;
-  sqlite3* raw() { return db_; }
+
+  // WAL upkeep, for the writer connection. TrackWal() turns off SQLite's automatic (PASSIVE)
+  // checkpoint on this connection and records the log's size after each commit instead, in
+  // WalFrames(); the caller then checkpoints itself with Checkpoint().
+  void TrackWal();
+  int WalFrames() const { return wal_frames_; }
+  enum class CheckpointMode {
+    kPassive,   // copy what no reader still needs; never waits
+    kTruncate,  // wait (up to busy_wait_ms) for readers on older snapshots, copy everything,
+                // then cut the log file to zero bytes; degrades to kPassive if readers stay
+  };
+  struct CheckpointResult {
+    bool complete = false;    // every frame copied (and, for kTruncate, the file cut)
+    int uncopied_frames = 0;  // frames readers still needed: copied by a later checkpoint
+  };
+  StatusOr<CheckpointResult> Checkpoint(CheckpointMode mode, int busy_wait_ms = 0);
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  Connection(sqlite3* db, int busy_timeout_ms) : db_(db), busy_timeout_ms_(busy_timeout_ms) {}
   sqlite3* db_;
+  const int busy_timeout_ms_;
+  int wal_frames_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 

@@ -12,14 +12,23 @@
 
 namespace scriptgen::sqlite {
 
-StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& path, size_t max_ops_per_commit) {
+StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& path,
+                                               const WriterOptions& options) {
   StatusOr<std::unique_ptr<Connection>> conn = Connection::Open(path, {});
   if (!conn.ok()) return conn.status();
-  return std::unique_ptr<Writer>(new Writer(std::move(*conn), max_ops_per_commit));
+  (*conn)->TrackWal();  // the writer checkpoints itself: KeepWalBounded
+  // When SQLite restarts the log on its own (a passive checkpoint found no reader in it), the file
+  // is cut back to the size the log is allowed to reach, rather than kept at its high-water mark.
+  int64_t page_size = 4096;
+  StatusOr<Statement*> ps = (*conn)->Prepare("PRAGMA page_size");
+  if (ps.ok()) (void)(*ps)->One([&](const Statement& s) { page_size = s.Int(0); });
+  SG_RETURN_IF_ERROR((*conn)->Exec("PRAGMA journal_size_limit=" +
+                                   std::to_string(options.wal_truncate_frames * (page_size + 24))));
+  return std::unique_ptr<Writer>(new Writer(std::move(*conn), options));
 }
 
-Writer::Writer(std::unique_ptr<Connection> conn, size_t max_ops)
-    : conn_(std::move(conn)), max_ops_(max_ops) {
+Writer::Writer(std::unique_ptr<Connection> conn, const WriterOptions& options)
+    : conn_(std::move(conn)), options_(options) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -66,20 +75,39 @@ void Writer::Loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
       if (pending_.empty() && stop_) return;
-      if (pending_.size() <= max_ops_) {
+      if (pending_.size() <= options_.max_ops_per_commit) {
         group.swap(pending_);
       } else {
-        auto split = pending_.begin() + static_cast<ptrdiff_t>(max_ops_);
+        auto split = pending_.begin() + static_cast<ptrdiff_t>(options_.max_ops_per_commit);
         group.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(split));
         pending_.erase(pending_.begin(), split);
       }
     }
-    CommitGroup(group);
+    const bool refused = CommitGroup(group);
     group.clear();
+    KeepWalBounded(refused);
   }
 }
 
-void Writer::CommitGroup(std::vector<Pending>& group) {
+void Writer::KeepWalBounded(bool store_refused) {
+  if (!store_refused && conn_->WalFrames() < options_.wal_truncate_frames) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_truncate_) {
+    // Readers outlasted the last attempt: meanwhile copy what they allow, as SQLite would have.
+    (void)conn_->Checkpoint(Connection::CheckpointMode::kPassive);
+    return;
+  }
+  StatusOr<Connection::CheckpointResult> r = conn_->Checkpoint(
+      Connection::CheckpointMode::kTruncate, static_cast<int>(options_.wal_truncate_wait.count()));
+  const bool done = r.ok() && r->complete;
+  // After a refusal the checkpoint may itself lack space (the database file grows as frames are
+  // copied into it); it is retried after wal_retry_after like a busy one, not on every commit.
+  next_truncate_ = done ? std::chrono::steady_clock::time_point{} : now + options_.wal_retry_after;
+  std::lock_guard lock(mu_);
+  ++(done ? stats_.wal_truncations : stats_.wal_busy);
+}
+
+bool Writer::CommitGroup(std::vector<Pending>& group) {
   std::vector<Status> results(group.size());
   std::vector<std::function<void()>> after_commit;
   Status begin = conn_->Exec("BEGIN IMMEDIATE");
@@ -141,9 +169,12 @@ void Writer::CommitGroup(std::vector<Pending>& group) {
     stats_.ops += group.size();
   }
   for (auto& fn : after_commit) fn();
+  bool refused = false;
   for (size_t i = 0; i < group.size(); ++i) {
+    refused = refused || results[i].code() == Code::kUnavailable;
     if (group[i].done) group[i].done(results[i]);
   }
+  return refused;
 }
 
 }  // namespace scriptgen::sqlite

@@ -9,8 +9,21 @@
 // Run() returns after the op's transaction is durable. Submit() does not wait; its callback runs
 // on the writer thread after commit (keep it short). Ops run on the writer thread and must not
 // call Run() themselves (that would deadlock); they may Submit().
+//
+// The writer also keeps the write-ahead log bounded. SQLite's automatic checkpoint is PASSIVE: it
+// never waits for readers, and it can only restart the log at a moment when no reader is using
+// it. Under a steady stream of overlapping reads (workers, searches, job status) that moment never
+// comes and the WAL grows without bound ("checkpoint starvation"; the disk_full chaos scenario
+// saw 15 MiB of log beside a 6 MiB database). So after a commit that leaves the log at
+// wal_truncate_frames or more, the writer runs a TRUNCATE checkpoint: it waits up to
+// wal_truncate_wait for readers still on older snapshots (new readers are never blocked; new
+// writes wait), copies every frame and cuts the file to zero. If readers outlast the wait it
+// falls back to copying what it can and tries again wal_retry_after later. A commit refused for
+// lack of space (or any I/O error) triggers the same checkpoint at once: giving the log's space
+// back to the filesystem is often what lets the next commit succeed.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -44,6 +57,15 @@ class Tx final : public store::WriteTx {
 struct WriterStats {
   uint64_t commits = 0;
   uint64_t ops = 0;
+  uint64_t wal_truncations = 0;  // TRUNCATE checkpoints that completed
+  uint64_t wal_busy = 0;         // ... that readers outlasted (retried later)
+};
+
+struct WriterOptions {
+  size_t max_ops_per_commit = 4096;
+  int wal_truncate_frames = 1000;  // SQLite's own auto-checkpoint size: ~4 MiB at 4 KiB pages
+  std::chrono::milliseconds wal_truncate_wait{200};
+  std::chrono::milliseconds wal_retry_after{1000};
 };
 
 class Writer {
@@ -53,7 +75,7 @@ class Writer {
 
   // Opens (creating if needed) the database at path and starts the writer thread.
   static StatusOr<std::unique_ptr<Writer>> Open(const std::string& path,
-                                                size_t max_ops_per_commit = 4096);
+                                                const WriterOptions& options = {});
   ~Writer();  // drains pending ops, then stops
 
   Status Run(Op op);
@@ -66,12 +88,15 @@ class Writer {
     Op op;
     Done done;
   };
-  Writer(std::unique_ptr<Connection> conn, size_t max_ops);
+  Writer(std::unique_ptr<Connection> conn, const WriterOptions& options);
   void Loop();
-  void CommitGroup(std::vector<Pending>& group);
+  // Returns whether the store refused the group's commit (or one of its ops) for an I/O reason.
+  bool CommitGroup(std::vector<Pending>& group);
+  void KeepWalBounded(bool store_refused);
 
   std::unique_ptr<Connection> conn_;
-  const size_t max_ops_;
+  const WriterOptions options_;
+  std::chrono::steady_clock::time_point next_truncate_{};  // writer thread only
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Pending> pending_;
