@@ -16,7 +16,7 @@ StatusOr<std::optional<jobs::ErrorClass>> ClassParam(const std::optional<std::st
   if (!c) {
     return InvalidArgument("unknown error_class '" + raw->substr(0, 64) +
                            "' (bad_input, unsupported_type, rate_limited, provider_unavailable, "
-                           "timeout, internal, cancelled)");
+                           "timeout, internal, cancelled, storage_full)");
   }
   return c;
 }

@@ -26,6 +26,8 @@ Code CodeForHttpStatus(int status) {
       return Code::kResourceExhausted;
     case 415:
       return Code::kUnsupported;
+    case 507:
+      return Code::kStorageFull;
     default:
       return status >= 500 ? Code::kInternal : Code::kInvalidArgument;
   }

@@ -20,7 +20,7 @@ Status ErrnoStatus(std::string_view what, const std::string& path) {
   // A full disk is the operator's to fix and the client's to retry, not a bug: its own code.
   const bool full = errno == ENOSPC || errno == EDQUOT;
   const std::string message = std::string(what) + " " + path + ": " + std::strerror(errno);
-  return full ? Status(Code::kResourceExhausted, message) : Internal(message);
+  return full ? StorageFull(message) : Internal(message);
 }
 
 }  // namespace

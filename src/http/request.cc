@@ -37,8 +37,10 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 Response ErrorResponse(const Status& status) {
   Response r =
       ErrorResponse(HttpStatusFor(status.code()), CodeName(status.code()), status.message());
-  // Unavailable is temporary by definition (a backend down, a queue full): say when to retry.
+  // Both are temporary by definition (a backend down, a queue full; a full disk, which takes an
+  // operator longer to fix): say when to retry.
   if (status.code() == Code::kUnavailable) r.headers.emplace_back("Retry-After", "5");
+  if (status.code() == Code::kStorageFull) r.headers.emplace_back("Retry-After", "60");
   return r;
 }
 
@@ -74,6 +76,8 @@ int HttpStatusFor(Code code) {
       return 503;
     case Code::kDeadlineExceeded:
       return 504;
+    case Code::kStorageFull:
+      return 507;
   }
   return 500;
 }

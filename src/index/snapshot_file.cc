@@ -27,7 +27,9 @@ std::string ErrnoMessage(int err) {
 }
 
 Status IoError(const std::string& what, const std::string& path, int err) {
-  return {Code::kUnavailable, what + " " + path + ": " + ErrnoMessage(err)};
+  const bool full = err == ENOSPC || err == EDQUOT;
+  return {full ? Code::kStorageFull : Code::kUnavailable,
+          what + " " + path + ": " + ErrnoMessage(err)};
 }
 
 std::string DirectoryOf(const std::string& path) {

@@ -22,7 +22,7 @@ constexpr std::array<ClassInfo, kErrorClassCount> kInfo = {{
      "The embedding provider throttled us. Lower the request/token rate limits or raise the "
      "provider quota, then retry this class from the DLQ."},
     {"provider_unavailable", true,
-     "A dependency (embedding provider, disk, network) was down. Check its health and "
+     "A dependency (embedding provider, Redis, network) was down. Check its health and "
      "credentials, then retry this class from the DLQ."},
     {"timeout", true,
      "The job exceeded its time budget. Check for a stuck dependency or raise the step timeout, "
@@ -30,6 +30,9 @@ constexpr std::array<ClassInfo, kErrorClassCount> kInfo = {{
     {"internal", false,
      "A bug in scriptgen. Report it with the error history; retry from the DLQ once fixed."},
     {"cancelled", false, "The job was cancelled by a user; nothing to do."},
+    {"storage_full", true,
+     "The data directory's disk (or quota) was full. Free space (`scriptgen retention run`, "
+     "old logs) or move the data to a larger volume, then retry this class from the DLQ."},
 }};
 
 }  // namespace
@@ -69,6 +72,8 @@ ErrorClass ClassifyStatus(const Status& status) {
       return ErrorClass::kProviderUnavailable;
     case Code::kDeadlineExceeded:
       return ErrorClass::kTimeout;
+    case Code::kStorageFull:
+      return ErrorClass::kStorageFull;
     case Code::kCancelled:
       return ErrorClass::kCancelled;
     case Code::kOk:

@@ -21,8 +21,9 @@ enum class ErrorClass : int {
   kTimeout = 4,              // step or lease timed out: transient
   kInternal = 5,             // a bug: permanent (retrying a bug rarely helps; fix and retry DLQ)
   kCancelled = 6,            // not an error: cooperative cancellation
+  kStorageFull = 7,          // the data directory's disk (or quota) is full: transient
 };
-inline constexpr int kErrorClassCount = 7;
+inline constexpr int kErrorClassCount = 8;
 
 std::string_view ErrorClassName(ErrorClass c);
 std::optional<ErrorClass> ParseErrorClass(std::string_view name);

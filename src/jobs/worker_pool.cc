@@ -195,7 +195,7 @@ void WorkerPool::SendFinishes(std::vector<Unfinished> batch) {
       // lease expired and then run it a second time. Other errors (e.g. Redis still loading its
       // AOF) get a few tries; if they persist the lease is left to expire, as before.
       const bool transient = code == Code::kUnavailable || code == Code::kDeadlineExceeded ||
-                             code == Code::kResourceExhausted;
+                             code == Code::kResourceExhausted || code == Code::kStorageFull;
       const bool lease_gone = code == Code::kFailedPrecondition || code == Code::kNotFound;
       if (!lease_gone && (transient || batch[i].refusals < 10)) {
         ++batch[i].refusals;

@@ -30,6 +30,8 @@ std::string_view CodeName(Code code) {
       return "unsupported";
     case Code::kInternal:
       return "internal";
+    case Code::kStorageFull:
+      return "insufficient_storage";
   }
   return "unknown";
 }

@@ -32,6 +32,7 @@ enum class Code {
   kCancelled,           // cooperatively cancelled
   kUnsupported,         // unsupported media type / feature (415)
   kInternal,            // a bug or corrupted state (500)
+  kStorageFull,         // no space left on the data directory's disk (or quota); retryable (507)
 };
 
 std::string_view CodeName(Code code);
@@ -68,6 +69,9 @@ inline Status FailedPrecondition(std::string m) {
 }
 inline Status Unavailable(std::string m) {
   return {Code::kUnavailable, std::move(m)};
+}
+inline Status StorageFull(std::string m) {
+  return {Code::kStorageFull, std::move(m)};
 }
 inline Status Internal(std::string m) {
   return {Code::kInternal, std::move(m)};

@@ -145,6 +145,47 @@ TEST_F(WriterTest, TransactionRolledBackBySqliteFailsTheEarlierOpsOfTheGroup) {
   EXPECT_EQ(Count(), 2);
 }
 
+// PRAGMA max_page_count makes SQLite answer SQLITE_FULL exactly as a full disk does. The caller
+// hears kStorageFull (HTTP 507, job class storage_full), nothing is half-stored, and writes resume
+// by themselves once there is room.
+TEST_F(WriterTest, FullDatabaseIsStorageFullAndWritesResumeWhenThereIsRoom) {
+  ASSERT_TRUE(
+      db_->writer().Run([](Tx& tx) { return tx.conn().Exec("CREATE TABLE b(v BLOB)"); }).ok());
+  const auto set_max_pages = [&](int extra) {
+    return db_->writer().Run([extra](Tx& tx) -> Status {
+      int64_t pages = 0;
+      StatusOr<Statement*> st = tx.Prepare("PRAGMA page_count");
+      if (!st.ok()) return st.status();
+      (void)(*st)->One([&](const Statement& s) { pages = s.Int(0); });
+      return tx.conn().Exec("PRAGMA max_page_count=" + std::to_string(pages + extra));
+    });
+  };
+  ASSERT_TRUE(set_max_pages(20).ok());
+  const auto insert = [&] {
+    return db_->writer().Run(
+        [](Tx& tx) { return tx.conn().Exec("INSERT INTO b VALUES (randomblob(16000))"); });
+  };
+  int stored = 0;
+  Status full;
+  for (int i = 0; i < 100 && full.ok(); ++i) {
+    full = insert();
+    if (full.ok()) ++stored;
+  }
+  ASSERT_EQ(full.code(), Code::kStorageFull) << full.ToString();
+  EXPECT_GT(stored, 0);
+  const auto rows = [&] {
+    auto conn = db_->readers().Acquire();
+    auto st = (*conn)->Prepare("SELECT count(*) FROM b");
+    int64_t n = -1;
+    (void)(*st)->One([&](const Statement& s) { n = s.Int(0); });
+    return n;
+  };
+  EXPECT_EQ(rows(), stored);
+  ASSERT_TRUE(set_max_pages(1000).ok());
+  EXPECT_TRUE(insert().ok());
+  EXPECT_EQ(rows(), stored + 1);
+}
+
 TEST_F(WriterTest, ThrowingOpBecomesInternalError) {
   Status s = db_->writer().Run([](Tx&) -> Status { throw std::runtime_error("bug"); });
   EXPECT_EQ(s.code(), Code::kInternal);

@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -665,6 +666,18 @@ def scenario_disk_full(sc):
         sc.expect(recovered is not None, "no upload succeeded within 30 s after space was freed")
         if recovered is not None:
             log(f"  recovered: an upload succeeded {recovered:.1f} s after space was freed")
+    # Steps that met the full disk say so: class storage_full, not a provider or rate problem
+    # that would send an operator to the embedding provider.
+    classes = {}
+    with open(srv.log_path, errors="replace") as f:
+        for line in f:
+            if '"msg":"step failed"' in line:
+                m = re.search(r'"error_class":"([a-z_]+)"', line)
+                if m:
+                    classes[m.group(1)] = classes.get(m.group(1), 0) + 1
+    log(f"  step failures by class: {classes}")
+    wrong = {c: n for c, n in classes.items() if c in ("provider_unavailable", "rate_limited")}
+    sc.expect(not wrong, f"steps failed on a full disk with a misleading class: {wrong}")
     return sc.verify(srv, wl)
 
 

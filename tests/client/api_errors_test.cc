@@ -29,6 +29,9 @@ TEST(ApiErrors, MapsStatusesToCodes) {
   EXPECT_EQ(StatusFromResponse(Response(409, ""), true).code(), Code::kFailedPrecondition);
   EXPECT_EQ(StatusFromResponse(Response(413, ""), true).code(), Code::kResourceExhausted);
   EXPECT_EQ(StatusFromResponse(Response(415, ""), true).code(), Code::kUnsupported);
+  const Status full = StatusFromResponse(Response(507, ""), true);
+  EXPECT_EQ(full.code(), Code::kStorageFull);
+  EXPECT_EQ(ExitCode(full), kExitFailure);
   // A 503 is the server answering: exit 1, not the "unreachable" 2.
   const Status busy = StatusFromResponse(Response(503, ""), true);
   EXPECT_EQ(busy.code(), Code::kInternal);

@@ -102,3 +102,30 @@ TEST(TargetTest, RejectsMalformed) {
 
 }  // namespace
 }  // namespace scriptgen::http
+
+namespace scriptgen::http {
+namespace {
+
+std::string HeaderValue(const Response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+// Statuses from the layers below become the documented HTTP answers (docs/API.md, Errors).
+TEST(ErrorResponseTest, TemporaryFailuresSayWhenToRetry) {
+  const Response full = ErrorResponse(StorageFull("database or disk is full"));
+  EXPECT_EQ(full.status, 507);
+  EXPECT_NE(full.body.find(R"("code":"insufficient_storage")"), std::string::npos) << full.body;
+  EXPECT_EQ(HeaderValue(full, "Retry-After"), "60");
+  const Response down = ErrorResponse(Unavailable("redis down"));
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(HeaderValue(down, "Retry-After"), "5");
+  const Response bug = ErrorResponse(Internal("x"));
+  EXPECT_EQ(bug.status, 500);
+  EXPECT_EQ(HeaderValue(bug, "Retry-After"), "");
+}
+
+}  // namespace
+}  // namespace scriptgen::http

@@ -84,6 +84,10 @@ TEST(ErrorClassTest, StatusCodesMapToTheRightClass) {
   EXPECT_EQ(ClassifyStatus(Status(Code::kDeadlineExceeded, "x")), ErrorClass::kTimeout);
   EXPECT_EQ(ClassifyStatus(Internal("x")), ErrorClass::kInternal);
   EXPECT_EQ(ClassifyStatus(Cancelled("x")), ErrorClass::kCancelled);
+  // A full disk is its own class (an operator frees space), not a provider or rate problem.
+  EXPECT_EQ(ClassifyStatus(StorageFull("x")), ErrorClass::kStorageFull);
+  EXPECT_EQ(ErrorClassName(ErrorClass::kStorageFull), "storage_full");
+  EXPECT_TRUE(IsRetryable(ErrorClass::kStorageFull));
 }
 
 }  // namespace

@@ -42,6 +42,19 @@ TEST(RedisServerProcessTest, StartsKillsAndRestartsOnTheSamePort) {
   EXPECT_TRUE(std::filesystem::exists(dir));
 }
 
+// Two test binaries running at once may pick the same "free" port. The second server then fails
+// to bind; its Start() must see that rather than take the first server's PING for its own, or
+// two tests would share one Redis (seen in CI: one test found the other's 20 jobs).
+TEST(RedisServerProcessTest, AServerOnThePortAlreadyIsNotMistakenForOurs) {
+  RedisServerProcess first;
+  ASSERT_TRUE(first.Start());
+  RedisServerProcess second({.port = first.port()});
+  const ::testing::AssertionResult started = second.Start();
+  EXPECT_FALSE(started) << "the second server claimed to be up on port " << first.port();
+  EXPECT_FALSE(second.running());
+  EXPECT_TRUE(Ping(first.url()).ok());
+}
+
 TEST(RedisServerProcessTest, ExtraArgumentsArePassed) {
   RedisServerProcess server({.extra_args = {"--appendonly", "yes", "--appendfsync", "always"}});
   ASSERT_TRUE(server.Start());

@@ -10,8 +10,11 @@
 // --logfile <tmpdir>/redis.log` followed by `extra_args` (later arguments win, so extra_args can
 // turn AOF on: {"--appendonly", "yes", "--appendfsync", "always"}). With `tls = true` the server
 // listens with `--port 0 --tls-port P` instead; pass the certificate options in extra_args.
-// Start() waits until the server answers PING (any reply other than -LOADING counts, so a
-// --requirepass server is ready when it answers -NOAUTH); for TLS it waits for the TCP port.
+// Start() waits until OUR server has logged "Ready to accept connections" (its log lines start with
+// its pid: another test's server that happens to hold the same port must not be mistaken for it;
+// ours then fails to bind, exits, and Start() retries on a new port) and, for plain TCP, answers
+// PING (any reply other than -LOADING counts, so a --requirepass server is ready when it answers
+// -NOAUTH).
 //
 // Start() and Restart() return an AssertionResult: ASSERT_TRUE(server.Start()) fails the test
 // with the reason (redis-server missing from PATH, exited early with the tail of its log, not
@@ -49,6 +52,7 @@ class RedisServerProcess {
   struct Options {
     std::vector<std::string> extra_args;  // appended after the defaults
     bool tls = false;                     // serve TLS only on port() (the caller adds tls-* args)
+    int port = 0;                         // 0: a free one, picked anew on each attempt
   };
 
   RedisServerProcess() : RedisServerProcess(Options{}) {}
@@ -82,7 +86,7 @@ class RedisServerProcess {
     // The free port is only free until someone else takes it: retry with a new one.
     ::testing::AssertionResult last = ::testing::AssertionFailure();
     for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = FreeLoopbackPort();
+      port_ = options_.port > 0 ? options_.port : FreeLoopbackPort();
       if (port_ <= 0) return ::testing::AssertionFailure() << "no free loopback port";
       last = Launch();
       if (last) return last;
@@ -234,8 +238,24 @@ class RedisServerProcess {
            << LogTail();
   }
 
-  // Connects; for plain TCP also sends PING and wants a reply that is not -LOADING.
+  // Whether the log has this process's "ready" line (Redis prefixes each line with "<pid>:").
+  bool LoggedReady() const {
+    std::ifstream in(dir_ + "/redis.log");
+    const std::string prefix = std::to_string(pid_) + ":";
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(prefix, 0) == 0 &&
+          line.find("Ready to accept connections") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Our server logged that it is ready; it accepts a connection and, for plain TCP, answers PING
+  // with a reply that is not -LOADING.
   bool Ready(std::string* last_reply) const {
+    if (!LoggedReady()) return false;
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     sockaddr_in addr{};

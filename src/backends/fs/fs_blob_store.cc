@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -44,7 +45,11 @@ StatusOr<std::string> FsBlobStore::Adopt(const std::string& staged_path,
   const stdfs::path dest = stdfs::path(root_) / key;
   std::error_code ec;
   stdfs::create_directories(dest.parent_path(), ec);
-  if (ec) return Unavailable("cannot create " + dest.parent_path().string() + ": " + ec.message());
+  if (ec) {
+    std::string message = "cannot create " + dest.parent_path().string() + ": " + ec.message();
+    const bool full = ec == std::errc::no_space_on_device || ec.value() == EDQUOT;
+    return full ? StorageFull(std::move(message)) : Unavailable(std::move(message));
+  }
   SG_RETURN_IF_ERROR(SyncPath(staged_path, false));
   stdfs::rename(staged_path, dest, ec);
   if (ec) return Unavailable("cannot move upload into the blob store: " + ec.message());

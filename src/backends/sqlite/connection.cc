@@ -4,19 +4,32 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+
 namespace scriptgen::sqlite {
 namespace {
 
-Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+// db supplies the OS errno behind an I/O error; message is SQLite's text for the failure.
+Status SqliteError(sqlite3* db, int rc, std::string_view what, std::string_view message) {
   std::string msg(what);
   msg += ": ";
-  msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  msg += message;
   const int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(std::move(msg));
-  if (primary == SQLITE_FULL || primary == SQLITE_IOERR) return Unavailable(std::move(msg));
+  if (primary == SQLITE_FULL) return StorageFull(std::move(msg));
+  if (primary == SQLITE_IOERR) {
+    // Running out of space while growing the WAL or the shared-memory file is reported as an
+    // I/O error; the OS error tells it apart from a failing disk.
+    const int os_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
+    if (os_errno == ENOSPC || os_errno == EDQUOT) return StorageFull(std::move(msg));
+    return Unavailable(std::move(msg));
+  }
   if (primary == SQLITE_CONSTRAINT) return AlreadyExists(std::move(msg));
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Internal(std::move(msg));
-  return Internal(std::move(msg));
+  return Internal(std::move(msg));  // SQLITE_CORRUPT, SQLITE_NOTADB, misuse: not retryable
+}
+
+Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  return SqliteError(db, rc, what, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
 }  // namespace
@@ -145,9 +158,9 @@ Status Connection::Exec(std::string_view sql) {
   const std::string owned(sql);
   const int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &err);
   if (rc == SQLITE_OK) return Status::Ok();
-  std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
+  const std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
   sqlite3_free(err);
-  return SqliteError(nullptr, rc, "exec: " + msg);
+  return SqliteError(db_, rc, "exec", msg);
 }
 
 StatusOr<Statement*> Connection::Prepare(std::string_view sql) {

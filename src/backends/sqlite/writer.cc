@@ -171,7 +171,8 @@ bool Writer::CommitGroup(std::vector<Pending>& group) {
   for (auto& fn : after_commit) fn();
   bool refused = false;
   for (size_t i = 0; i < group.size(); ++i) {
-    refused = refused || results[i].code() == Code::kUnavailable;
+    const Code code = results[i].code();
+    refused = refused || code == Code::kUnavailable || code == Code::kStorageFull;
     if (group[i].done) group[i].done(results[i]);
   }
   return refused;

@@ -141,7 +141,7 @@ enum class BodyResult { kOk, kTooLarge, kMalformed, kGone, kTooSlow, kNoSpace, k
 // something else broke (500). Both are logged: the operator must hear of either.
 BodyResult StoreFailure(const Status& s) {
   obs::Logger::Global().Error("http: cannot store request body", {{"error", s.ToString()}});
-  return s.code() == Code::kResourceExhausted ? BodyResult::kNoSpace : BodyResult::kServerError;
+  return s.code() == Code::kStorageFull ? BodyResult::kNoSpace : BodyResult::kServerError;
 }
 
 // The deadline of the next body read under the minimum-rate rule: each window of
