@@ -200,8 +200,7 @@ void Connection::TrackWal() {
       this);
 }
 
-StatusOr<Connection::CheckpointResult> Connection::Checkpoint(CheckpointMode mode,
-                                                              int busy_wait_ms) {
+StatusOr<bool> Connection::Checkpoint(CheckpointMode mode, int busy_wait_ms) {
   const bool truncate = mode == CheckpointMode::kTruncate;
   if (truncate) sqlite3_busy_timeout(db_, busy_wait_ms);
   int log = 0;
@@ -213,11 +212,9 @@ StatusOr<Connection::CheckpointResult> Connection::Checkpoint(CheckpointMode mod
   // SQLITE_BUSY: readers outlasted the wait, or another process holds the write lock. What could
   // be copied without them was; the caller tries again later.
   if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return SqliteError(db_, rc, "checkpoint");
-  CheckpointResult result;
-  result.complete = rc == SQLITE_OK && copied == log;
-  result.uncopied_frames = log - copied;
-  if (result.complete && truncate) wal_frames_ = 0;
-  return result;
+  const bool complete = rc == SQLITE_OK && copied == log;
+  if (complete && truncate) wal_frames_ = 0;
+  return complete;
 }
 
 StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {

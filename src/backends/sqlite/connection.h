@@ -95,11 +95,9 @@ class Connection {
     kTruncate,  // wait (up to busy_wait_ms) for readers on older snapshots, copy everything,
                 // then cut the log file to zero bytes; degrades to kPassive if readers stay
   };
-  struct CheckpointResult {
-    bool complete = false;    // every frame copied (and, for kTruncate, the file cut)
-    int uncopied_frames = 0;  // frames readers still needed: copied by a later checkpoint
-  };
-  StatusOr<CheckpointResult> Checkpoint(CheckpointMode mode, int busy_wait_ms = 0);
+  // true: every frame was copied (and, for kTruncate, the file cut); false: readers still needed
+  // some frames (or another process was checkpointing), which a later checkpoint copies.
+  StatusOr<bool> Checkpoint(CheckpointMode mode, int busy_wait_ms = 0);
 
  private:
   Connection(sqlite3* db, int busy_timeout_ms) : db_(db), busy_timeout_ms_(busy_timeout_ms) {}

@@ -97,9 +97,9 @@ void Writer::KeepWalBounded(bool store_refused) {
     (void)conn_->Checkpoint(Connection::CheckpointMode::kPassive);
     return;
   }
-  StatusOr<Connection::CheckpointResult> r = conn_->Checkpoint(
-      Connection::CheckpointMode::kTruncate, static_cast<int>(options_.wal_truncate_wait.count()));
-  const bool done = r.ok() && r->complete;
+  StatusOr<bool> complete = conn_->Checkpoint(Connection::CheckpointMode::kTruncate,
+                                              static_cast<int>(options_.wal_truncate_wait.count()));
+  const bool done = complete.ok() && *complete;
   // After a refusal the checkpoint may itself lack space (the database file grows as frames are
   // copied into it); it is retried after wal_retry_after like a busy one, not on every commit.
   next_truncate_ = done ? std::chrono::steady_clock::time_point{} : now + options_.wal_retry_after;
