@@ -343,12 +343,22 @@ def scenario_redis_workers(sc):
     redis = {}
 
     def start_redis():
-        redis["p"] = subprocess.Popen(
+        redis["p"] = p = subprocess.Popen(
             [redis_bin, "--bind", "127.0.0.1", "--port", str(rport), "--dir", rdir,
              "--appendonly", "yes", "--appendfsync", "always", "--save", "",
              "--protected-mode", "yes"], stdout=rlog, stderr=rlog)
+        # Ours, not a server another test started on the same "free" port: Redis prefixes its
+        # log lines with its pid.
+        ready = f"{p.pid}:".encode()
         deadline = time.time() + 15
         while time.time() < deadline:
+            if p.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {p.returncode} (port {rport} taken?)")
+            with open(os.path.join(sc.tmp, "redis.log"), "rb") as f:
+                if not any(line.startswith(ready) and b"Ready to accept connections" in line
+                           for line in f):
+                    time.sleep(0.05)
+                    continue
             try:
                 with socket.create_connection(("127.0.0.1", rport), 0.5) as c:
                     c.sendall(b"PING\r\n")

@@ -130,6 +130,13 @@ class ClientE2E : public ::testing::Test {
       HttpClient probe(*ParseServerUrl(Url()), {.io_timeout = 2s});
       const auto deadline = std::chrono::steady_clock::now() + 30s;
       while (std::chrono::steady_clock::now() < deadline) {
+        // Until our server logs "serving" (it has bound the port), a /readyz answer may come from
+        // another test's server that took the same "free" port.
+        if (ReadFile(root_ / "server.err").find("\"msg\":\"serving\"") == std::string::npos) {
+          if (waitpid(pid, nullptr, WNOHANG) == pid) break;  // died (port taken?): try again
+          std::this_thread::sleep_for(50ms);
+          continue;
+        }
         StatusOr<HttpResponse> r = probe.Send("GET", "/readyz", {});
         if (r.ok() && r->status == 200) {
           server_ = pid;

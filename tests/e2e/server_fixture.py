@@ -33,6 +33,10 @@ class Server:
         self.log_path = os.path.join(self.data_dir, "server.log")
 
     def start(self):
+        # Tests run in parallel and two may pick the same "free" port: then ours fails to bind and
+        # exits, and until it does another test's server answers /readyz on that port. So ready
+        # means: our own log (past what earlier runs wrote) says "serving", then /readyz is 200.
+        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir]
@@ -41,6 +45,9 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.log(2000))
+            if not self._logged_serving(offset):
+                time.sleep(0.05)
+                continue
             try:
                 status, _, _ = self.request("GET", "/readyz", auth=False)
                 if status == 200:
@@ -49,6 +56,11 @@ class Server:
                 pass
             time.sleep(0.05)
         raise RuntimeError("server not ready in 30 s: " + self.log(2000))
+
+    def _logged_serving(self, offset):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return b'"msg":"serving"' in f.read()
 
     def log(self, tail=None):
         """The server's whole output (JSON lines), or its last `tail` characters."""
