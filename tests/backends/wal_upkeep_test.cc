@@ -101,12 +101,13 @@ TEST_F(WalUpkeepTest, OverlappingReadersDoNotLetTheLogGrow) {
   stop = true;
   for (auto& t : readers) t.join();
   const WriterStats stats = writer_->stats();
-  // A truncation waits for the readers before it to finish; then the log starts again from zero.
+  // A checkpoint waits for the readers before it to finish; then the log starts again from its
+  // beginning.
   // Now and then the readers outlast the wait and the log grows for wal_retry_after more. Bound:
   // four times the threshold, far below the ~7 MB written (which is what a log left to SQLite's
   // passive checkpoints reaches here).
   EXPECT_LT(peak, 4 * kTruncateFrames * (kPage + 24)) << "the log grew to " << peak << " bytes";
-  EXPECT_GT(stats.wal_truncations, 10U);
+  EXPECT_GT(stats.wal_checkpoints, 10U);
   EXPECT_GT(reads.load(), 20);
 }
 
@@ -122,7 +123,7 @@ TEST_F(WalUpkeepTest, ALongReaderPostponesTruncationWithoutStallingEveryCommit) 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const WriterStats stats = writer_->stats();
   // The reader's snapshot pins the whole log: nothing could be cut...
-  EXPECT_EQ(stats.wal_truncations, 0U);
+  EXPECT_EQ(stats.wal_checkpoints, 0U);
   EXPECT_GT(WalBytes(), 3 * kTruncateFrames * kPage);
   // ...and the writer paid the wait once per wal_retry_after, not once per commit past the
   // threshold (that would be ~190 waits).
@@ -136,13 +137,14 @@ TEST_F(WalUpkeepTest, ALongReaderPostponesTruncationWithoutStallingEveryCommit) 
   EXPECT_EQ(seen, 0);
   ASSERT_TRUE(reader->Exec("COMMIT").ok());
   std::this_thread::sleep_for(150ms);  // past wal_retry_after
+  // This commit's checkpoint (the writer's, or a passive one that finds no reader left) copies
+  // everything; the next commit starts the log again and trims the file to journal_size_limit.
   ASSERT_TRUE(InsertBlob().ok());
-  // The checkpoint runs after the commit's caller is told; a later op is a barrier behind it.
+  ASSERT_TRUE(InsertBlob().ok());
+  // A later op is a barrier behind the second commit's upkeep.
   ASSERT_TRUE(writer_->Run([](Tx&) { return Status::Ok(); }).ok());
-  // The log's space is given back: cut to zero by the writer's truncation or, if a passive
-  // checkpoint got there first and SQLite restarted the log, trimmed to journal_size_limit.
-  EXPECT_LE(WalBytes(), kTruncateFrames * (kPage + 24));
-  EXPECT_EQ(BeginRead(*reader), kCommits + 1);  // nothing was lost on the way
+  EXPECT_LE(WalBytes(), kTruncateFrames * (kPage + 24)) << "the log's space is given back";
+  EXPECT_EQ(BeginRead(*reader), kCommits + 2);  // nothing was lost on the way
   (void)reader->Exec("COMMIT");
 }
 

@@ -201,19 +201,20 @@ void Connection::TrackWal() {
 }
 
 StatusOr<bool> Connection::Checkpoint(CheckpointMode mode, int busy_wait_ms) {
-  const bool truncate = mode == CheckpointMode::kTruncate;
-  if (truncate) sqlite3_busy_timeout(db_, busy_wait_ms);
+  const bool waits = mode != CheckpointMode::kPassive;
+  const int sqlite_mode = mode == CheckpointMode::kTruncate  ? SQLITE_CHECKPOINT_TRUNCATE
+                          : mode == CheckpointMode::kRestart ? SQLITE_CHECKPOINT_RESTART
+                                                             : SQLITE_CHECKPOINT_PASSIVE;
+  if (waits) sqlite3_busy_timeout(db_, busy_wait_ms);
   int log = 0;
   int copied = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(
-      db_, "main", truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, &log,
-      &copied);
-  if (truncate) sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  const int rc = sqlite3_wal_checkpoint_v2(db_, "main", sqlite_mode, &log, &copied);
+  if (waits) sqlite3_busy_timeout(db_, busy_timeout_ms_);
   // SQLITE_BUSY: readers outlasted the wait, or another process holds the write lock. What could
   // be copied without them was; the caller tries again later.
   if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return SqliteError(db_, rc, "checkpoint");
   const bool complete = rc == SQLITE_OK && copied == log;
-  if (complete && truncate) wal_frames_ = 0;
+  if (complete && waits) wal_frames_ = 0;
   return complete;
 }
 

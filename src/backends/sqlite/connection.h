@@ -92,6 +92,9 @@ class Connection {
   int WalFrames() const { return wal_frames_; }
   enum class CheckpointMode {
     kPassive,   // copy what no reader still needs; never waits
+    kRestart,   // wait (up to busy_wait_ms) for readers on older snapshots, copy everything, so
+                // that the next commit writes the log from its start again (the file is kept,
+                // trimmed to journal_size_limit: overwriting is cheaper than growing a file)
     kTruncate,  // wait (up to busy_wait_ms) for readers on older snapshots, copy everything,
                 // then cut the log file to zero bytes; degrades to kPassive if readers stay
   };

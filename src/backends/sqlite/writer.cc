@@ -97,14 +97,16 @@ void Writer::KeepWalBounded(bool store_refused) {
     (void)conn_->Checkpoint(Connection::CheckpointMode::kPassive);
     return;
   }
-  StatusOr<bool> complete = conn_->Checkpoint(Connection::CheckpointMode::kTruncate,
-                                              static_cast<int>(options_.wal_truncate_wait.count()));
+  // A refused commit wants the log's space back now; otherwise the log is restarted and reused.
+  StatusOr<bool> complete = conn_->Checkpoint(
+      store_refused ? Connection::CheckpointMode::kTruncate : Connection::CheckpointMode::kRestart,
+      static_cast<int>(options_.wal_truncate_wait.count()));
   const bool done = complete.ok() && *complete;
   // After a refusal the checkpoint may itself lack space (the database file grows as frames are
   // copied into it); it is retried after wal_retry_after like a busy one, not on every commit.
   next_truncate_ = done ? std::chrono::steady_clock::time_point{} : now + options_.wal_retry_after;
   std::lock_guard lock(mu_);
-  ++(done ? stats_.wal_truncations : stats_.wal_busy);
+  ++(done ? stats_.wal_checkpoints : stats_.wal_busy);
 }
 
 bool Writer::CommitGroup(std::vector<Pending>& group) {

@@ -15,11 +15,14 @@
 // it. Under a steady stream of overlapping reads (workers, searches, job status) that moment never
 // comes and the WAL grows without bound ("checkpoint starvation"; the disk_full chaos scenario
 // saw 15 MiB of log beside a 6 MiB database). So after a commit that leaves the log at
-// wal_truncate_frames or more, the writer runs a TRUNCATE checkpoint: it waits up to
+// wal_truncate_frames or more, the writer runs a RESTART checkpoint: it waits up to
 // wal_truncate_wait for readers still on older snapshots (new readers are never blocked; new
-// writes wait), copies every frame and cuts the file to zero. If readers outlast the wait it
-// falls back to copying what it can and tries again wal_retry_after later. A commit refused for
-// lack of space (or any I/O error) triggers the same checkpoint at once: giving the log's space
+// writes wait) and copies every frame, so the next commit writes the log from its start again;
+// journal_size_limit trims the file to that size. The file is kept rather than cut to zero:
+// overwriting it is cheaper than growing it again (growing makes every commit's fsync a journal
+// commit too: ~18 % fewer uploads per second in the ingest bench). If readers outlast the wait the
+// writer copies what it can and tries again wal_retry_after later. A commit refused for lack of
+// space (or any I/O error) triggers a TRUNCATE checkpoint at once instead: giving the log's space
 // back to the filesystem is often what lets the next commit succeed.
 #pragma once
 
@@ -57,7 +60,7 @@ class Tx final : public store::WriteTx {
 struct WriterStats {
   uint64_t commits = 0;
   uint64_t ops = 0;
-  uint64_t wal_truncations = 0;  // TRUNCATE checkpoints that completed
+  uint64_t wal_checkpoints = 0;  // RESTART/TRUNCATE checkpoints that completed
   uint64_t wal_busy = 0;         // ... that readers outlasted (retried later)
 };
 
